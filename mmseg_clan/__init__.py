@@ -1,0 +1,14 @@
+"""mmseg-clan: CLAN unsupervised domain adaptation as an MMSegmentation 1.x plugin.
+
+Importing this package makes mmseg importable without compiled mmcv, allows
+mmengine checkpoints in safe loading, and registers every component in
+mmseg's registries.
+"""
+from .utils import install_mmcv_ops_fallback, register_mmengine_safe_globals
+
+install_mmcv_ops_fallback()
+register_mmengine_safe_globals()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
+
+__version__ = '0.1.0'
