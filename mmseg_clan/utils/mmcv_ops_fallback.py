@@ -8,6 +8,7 @@ clear error for the ones that need compiled kernels.
 import importlib
 import sys
 import types
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -90,4 +91,6 @@ def install_mmcv_ops_fallback() -> bool:
         fallback = _build_fallback_module()
         sys.modules['mmcv.ops'] = fallback
     mmcv.ops = fallback
+    # mmcv.cnn warns on import that this compiled op is missing; using it raises our clear error.
+    warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     return True

@@ -1,0 +1,19 @@
+# Runtime shared by every config: mmseg scope, the plugin import, logging and visualisation.
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmseg_clan'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)
+# Multi-GPU: keep CLAN's own two-optimizer train_step (mmengine's default DDP wrapper bypasses it).
+model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', find_unused_parameters=False)
+
+tta_model = dict(type='SegTTAModel')
