@@ -2,11 +2,12 @@
 import argparse
 from pathlib import Path
 
+import mmseg_clan  # noqa: F401  (must precede mmseg.apis: installs the mmcv.ops fallback)
+
+# isort: split
 import mmcv
 from mmengine.utils import mkdir_or_exist
-
-import mmseg_clan  # noqa: F401  (must precede mmseg.apis: installs the mmcv.ops fallback)
-from mmseg.apis import inference_model, init_model, show_result_pyplot  # noqa: E402
+from mmseg.apis import inference_model, init_model, show_result_pyplot
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
