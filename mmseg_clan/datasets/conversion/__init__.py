@@ -1,0 +1,10 @@
+"""Importable dataset converters (the CLIs live in tools/dataset_converters/)."""
+from .cityscapes import convert_cityscapes
+from .common import SAMPLE_LIST_FILE, SIZE_MISMATCH_POLICIES, STATS_FILE, ConversionSummary
+from .gta import convert_gta
+from .synthia import convert_synthia
+
+__all__ = [
+    'convert_cityscapes', 'convert_gta', 'convert_synthia', 'ConversionSummary',
+    'SAMPLE_LIST_FILE', 'SIZE_MISMATCH_POLICIES', 'STATS_FILE'
+]
