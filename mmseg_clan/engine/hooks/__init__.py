@@ -1,0 +1,3 @@
+from .clan_progress_hook import CLANProgressHook
+
+__all__ = ['CLANProgressHook']

@@ -1,0 +1,3 @@
+from .clan import CLAN, NonFiniteLossError
+
+__all__ = ['CLAN', 'NonFiniteLossError']

@@ -1,0 +1,18 @@
+"""Hook that tells the CLAN segmentor the runner's current iteration."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmseg.registry import HOOKS
+
+
+@HOOKS.register_module()
+class CLANProgressHook(Hook):
+    """Calls ``model.set_train_progress(runner.iter, runner.max_iters)`` before each iteration."""
+
+    priority = 'VERY_HIGH'
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if not hasattr(model, 'set_train_progress'):
+            raise TypeError(f'CLANProgressHook: model {type(model).__name__} has no '
+                            'set_train_progress(iter, max_iters)')
+        model.set_train_progress(runner.iter, runner.max_iters)

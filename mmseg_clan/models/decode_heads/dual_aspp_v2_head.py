@@ -1,0 +1,97 @@
+"""CLAN decode head: one or two DeepLab-v2 ASPP classifiers on the same feature."""
+from typing import Dict, List, Sequence
+
+import torch
+import torch.nn as nn
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from torch import Tensor
+
+from .aspp_v2_classifier import ASPPV2Classifier
+
+
+@MODELS.register_module()
+class DualASPPV2Head(BaseDecodeHead):
+    """``classifier1`` (and ``classifier2``) as the official ``layer5``/``layer6``.
+
+    ``forward`` returns the summed logits (CLAN inference); ``forward_classifiers`` returns
+    each classifier's logits for training. ``num_classifiers=1`` gives the AdaptSegNet head.
+    """
+
+    def __init__(self,
+                 in_channels: int = 2048,
+                 num_classes: int = 19,
+                 dilations: Sequence[int] = (6, 12, 18, 24),  # official DeepLab-v2 rates
+                 num_classifiers: int = 2,  # 2 for CLAN, 1 for source-only/AdaptSegNet
+                 init_std: float = 0.01,  # official classifier weight init N(0, 0.01)
+                 in_index: int = -1,
+                 loss_decode: ConfigType | None = None,  # None: official focal loss, gamma 2
+                 align_corners: bool = True,  # official nn.Upsample(align_corners=True)
+                 **kwargs) -> None:
+        if loss_decode is None:
+            loss_decode = dict(type='SoftmaxFocalLoss', gamma=2.0)
+        if num_classifiers not in (1, 2):
+            raise ValueError(f'DualASPPV2Head: num_classifiers must be 1 or 2, '
+                             f'got {num_classifiers}')
+        kwargs.setdefault('init_cfg', None)
+        super().__init__(
+            in_channels,
+            in_channels,
+            num_classes=num_classes,
+            dropout_ratio=0.0,
+            in_index=in_index,
+            loss_decode=loss_decode,
+            align_corners=align_corners,
+            **kwargs)
+        del self.conv_seg
+        self.num_classifiers = num_classifiers
+        self.classifier1 = ASPPV2Classifier(in_channels, self.out_channels, dilations, init_std)
+        if num_classifiers == 2:
+            self.classifier2 = ASPPV2Classifier(in_channels, self.out_channels, dilations,
+                                                init_std)
+
+    @property
+    def classifiers(self) -> List[ASPPV2Classifier]:
+        """The classifiers in order."""
+        return [getattr(self, f'classifier{i + 1}') for i in range(self.num_classifiers)]
+
+    def forward_classifiers(self, inputs: List[Tensor]) -> List[Tensor]:
+        """Logits of each classifier at feature resolution."""
+        x = self._transform_inputs(inputs)
+        return [classifier(x) for classifier in self.classifiers]
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """Summed logits of the classifiers at feature resolution."""
+        logits = self.forward_classifiers(inputs)
+        return logits[0] if len(logits) == 1 else logits[0] + logits[1]
+
+    def loss(self, inputs: List[Tensor], batch_data_samples: SampleList, train_cfg) -> dict:
+        """Segmentation loss of every classifier, for use by a plain EncoderDecoder."""
+        return self.loss_by_feat(self.forward_classifiers(inputs), batch_data_samples)
+
+    def loss_by_feat(self, seg_logits: List[Tensor], batch_data_samples: SampleList) -> dict:
+        """Sum over classifiers of each ``loss_decode`` term on logits upsampled to label size."""
+        return self.classifier_losses(seg_logits, self._stack_batch_gt(batch_data_samples))
+
+    def classifier_losses(self, seg_logits: List[Tensor], seg_labels: Tensor) -> Dict[str, Tensor]:
+        """Losses of per-classifier logits against ``seg_labels`` (N, 1, H, W) or (N, H, W)."""
+        seg_labels = seg_labels.reshape(seg_labels.shape[0], *seg_labels.shape[-2:])
+        upsampled = [self.upsample(logits, seg_labels.shape[-2:]) for logits in seg_logits]
+        loss_modules = (self.loss_decode
+                        if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode])
+        losses: Dict[str, Tensor] = {}
+        for loss_module in loss_modules:
+            term = torch.stack([
+                loss_module(logits, seg_labels, ignore_index=self.ignore_index)
+                for logits in upsampled
+            ]).sum()
+            name = loss_module.loss_name
+            losses[name] = losses[name] + term if name in losses else term
+        return losses
+
+    def upsample(self, logits: Tensor, size: Sequence[int]) -> Tensor:
+        """Bilinear resize with the head's ``align_corners`` (official: True)."""
+        return resize(logits, size=tuple(size), mode='bilinear',
+                      align_corners=self.align_corners)

@@ -1,0 +1,318 @@
+"""CLAN segmentor: dual-classifier segmentation network trained against a discriminator."""
+import math
+from contextlib import nullcontext
+from typing import Callable, Dict, List, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
+from torch import Tensor
+
+from ..losses import adversarial_bce_loss, alignment_map, at_least_fp32, weight_discrepancy_loss
+
+SOURCE_DOMAIN_LABEL = 0.0  # official: source = 0
+TARGET_DOMAIN_LABEL = 1.0  # official: target = 1
+NONFINITE_POLICIES = ('raise', 'skip')
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss term became NaN or Inf during a CLAN training step."""
+
+
+@MODELS.register_module()
+class CLAN(EncoderDecoder):
+    """Category-Level Adversarial Network (Luo et al., CVPR 2019) as an mmseg segmentor.
+
+    Inference sums the classifiers' logits; ``discriminator=None`` gives a source-only model.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 discriminator: OptConfigType = None,
+                 lambda_adv: float = 0.001,  # official LAMBDA_ADV_TARGET
+                 lambda_weight: float = 0.01,  # official LAMBDA_WEIGHT
+                 lambda_local: float = 40.0,  # official LAMBDA_LOCAL: 40 GTA5, 10 SYNTHIA
+                 adaptive_eps: float = 0.4,  # official EPSILON
+                 preheat_iters: int = 5000,  # official PREHEAT_STEPS (adaptive for it > this)
+                 use_weight_loss: bool = True,  # ablation / AdaptSegNet: False
+                 use_adaptive_weighting: bool = True,  # ablation / AdaptSegNet: False
+                 nonfinite_policy: str = 'raise',
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: str | None = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
+                         data_preprocessor, pretrained, init_cfg)
+        if auxiliary_head is not None:
+            raise ValueError('CLAN: auxiliary_head is not supported by the CLAN training step')
+        if not hasattr(self.decode_head, 'forward_classifiers'):
+            raise TypeError(f'CLAN: decode_head must provide forward_classifiers (e.g. '
+                            f'DualASPPV2Head), got {type(self.decode_head).__name__}')
+        if nonfinite_policy not in NONFINITE_POLICIES:
+            raise ValueError(f'CLAN: nonfinite_policy must be one of {NONFINITE_POLICIES}, '
+                             f'got {nonfinite_policy!r}')
+        if use_weight_loss and self.decode_head.num_classifiers != 2:
+            raise ValueError('CLAN: use_weight_loss=True needs decode_head.num_classifiers=2')
+        if discriminator is not None:
+            self.discriminator = MODELS.build(discriminator)
+            disc_classes = getattr(self.discriminator, 'num_classes', None)
+            if disc_classes != self.decode_head.out_channels:
+                raise ValueError(
+                    f'CLAN: discriminator.num_classes={disc_classes} must equal the decode '
+                    f'head\'s out_channels={self.decode_head.out_channels}')
+        self.lambda_adv = lambda_adv
+        self.lambda_weight = lambda_weight
+        self.lambda_local = lambda_local
+        self.adaptive_eps = adaptive_eps
+        self.preheat_iters = preheat_iters
+        self.use_weight_loss = use_weight_loss
+        self.use_adaptive_weighting = use_adaptive_weighting
+        self.nonfinite_policy = nonfinite_policy
+        self.train_iter: int | None = None
+        self.max_iters: int | None = None
+        self.nonfinite_skips = 0
+
+    @property
+    def with_discriminator(self) -> bool:
+        """Whether the model has a discriminator (adversarial training)."""
+        return getattr(self, 'discriminator', None) is not None
+
+    def set_train_progress(self, train_iter: int, max_iters: int) -> None:
+        """Record the runner's 0-based iteration and total iterations (damping, preheat)."""
+        if max_iters <= 0 or not 0 <= train_iter <= max_iters:
+            raise ValueError(f'CLAN: invalid train progress iter={train_iter}, '
+                             f'max_iters={max_iters}')
+        self.train_iter = train_iter
+        self.max_iters = max_iters
+
+    @property
+    def damping(self) -> float:
+        """1 - it / max_iters (official)."""
+        self._check_progress()
+        return 1.0 - self.train_iter / self.max_iters
+
+    @property
+    def adaptive_active(self) -> bool:
+        """Whether the alignment map weights the adversarial losses this iteration."""
+        self._check_progress()
+        return self.use_adaptive_weighting and self.train_iter > self.preheat_iters
+
+    def _check_progress(self) -> None:
+        if self.train_iter is None:
+            raise RuntimeError('CLAN: training progress unknown; add '
+                               "custom_hooks=[dict(type='CLANProgressHook')] to the config "
+                               'or call model.set_train_progress(iter, max_iters)')
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """One CLAN iteration on ``dict(source=batch, target=batch)`` with two optimizers."""
+        if not isinstance(data, dict) or 'source' not in data or 'target' not in data:
+            raise KeyError('CLAN.train_step expects data=dict(source=..., target=...), got '
+                           f'{list(data) if isinstance(data, dict) else type(data).__name__}')
+        names = ['generator'] + (['discriminator'] if self.with_discriminator else [])
+        for name in names:
+            if name not in optim_wrapper:
+                raise KeyError(f'CLAN.train_step: optim_wrapper has no {name!r} entry '
+                               f'(keys: {list(optim_wrapper.keys())})')
+        gen_wrapper = optim_wrapper['generator']
+        disc_wrapper = optim_wrapper['discriminator'] if self.with_discriminator else None
+        wrappers = [w for w in (gen_wrapper, disc_wrapper) if w is not None]
+        for wrapper in wrappers:
+            wrapper.zero_grad()
+
+        source = self.data_preprocessor(data['source'], True)
+        target = self.data_preprocessor(data['target'], True)
+        source_labels = torch.stack(
+            [sample.gt_sem_seg.data for sample in source['data_samples']])
+
+        def source_features() -> List[Tensor]:
+            with gen_wrapper.optim_context(self):
+                return self.extract_feat(source['inputs'])
+
+        def target_features() -> List[Tensor]:
+            with gen_wrapper.optim_context(self):
+                return self.extract_feat(target['inputs'])
+
+        def backward(name: str, loss: Tensor) -> None:
+            self._guard_finite(name, loss)
+            wrapper = disc_wrapper if name.startswith('loss_d_') else gen_wrapper
+            wrapper.backward(loss)
+
+        try:
+            log_vars = self.forward_backward_on_features(
+                source_features, source_labels, target_features,
+                target['inputs'].shape[-2:], backward,
+                disc_context=(disc_wrapper.optim_context(self)
+                              if disc_wrapper is not None else None))
+            for wrapper in wrappers:
+                if not isinstance(wrapper, AmpOptimWrapper):
+                    self._guard_finite_grads(wrapper)
+        except NonFiniteLossError:
+            if self.nonfinite_policy == 'raise':
+                raise
+            for wrapper in wrappers:
+                wrapper.zero_grad()
+            self._set_discriminator_trainable(True)
+            self.nonfinite_skips += 1
+            return dict(nonfinite_skips=torch.tensor(float(self.nonfinite_skips)))
+        for wrapper in wrappers:
+            wrapper.step()
+            wrapper.zero_grad()
+        log_vars['nonfinite_skips'] = torch.tensor(float(self.nonfinite_skips))
+        return log_vars
+
+    def forward_backward_on_features(
+            self,
+            source_features: Callable[[], List[Tensor]],
+            source_labels: Tensor,
+            target_features: Callable[[], List[Tensor]],
+            target_size: Sequence[int],
+            backward: Callable[[str, Tensor], None],
+            disc_context=None) -> Dict[str, Tensor]:
+        """Official CLAN loss order on lazily computed features; ``backward(name, loss)``
+        back-propagates each term. Returns detached log values."""
+        head = self.decode_head
+        log_vars: Dict[str, Tensor] = {}
+        generator_total = []
+        self._set_discriminator_trainable(False)
+
+        # 1. source: segmentation loss of every classifier; graph freed by its backward
+        source_logits = head.forward_classifiers(source_features())
+        seg_losses = head.classifier_losses(source_logits, source_labels)
+        loss_seg = sum(seg_losses.values())
+        backward('loss_seg', loss_seg)
+        generator_total.append(loss_seg.detach())
+        log_vars.update({k: v.detach() for k, v in seg_losses.items()})
+        label_size = source_labels.shape[-2:]
+        if self.with_discriminator:
+            source_pred = F.softmax(
+                at_least_fp32(head.upsample(self._fuse(source_logits).detach(), label_size)), dim=1)
+        del source_logits, seg_losses, loss_seg
+
+        # 2. target: adversarial loss through the frozen discriminator
+        if self.with_discriminator:
+            target_logits = [at_least_fp32(head.upsample(z, target_size))
+                             for z in head.forward_classifiers(target_features())]
+            weight_map = None
+            if len(target_logits) == 2:
+                weight_map = alignment_map(F.softmax(target_logits[0], dim=1),
+                                           F.softmax(target_logits[1], dim=1))
+                log_vars['alignment_map_mean'] = weight_map.detach().mean()
+            target_pred = F.softmax(self._fuse(target_logits), dim=1)
+            del target_logits
+            adaptive = self.adaptive_active and weight_map is not None
+            disc_target = self._discriminate(target_pred, target_size)
+            loss_adv = self.lambda_adv * self.damping * adversarial_bce_loss(
+                disc_target, SOURCE_DOMAIN_LABEL, weight_map if adaptive else None,
+                self.adaptive_eps, self.lambda_local)
+            backward('loss_adv', loss_adv)
+            generator_total.append(loss_adv.detach())
+            log_vars['loss_adv'] = loss_adv.detach()
+            del loss_adv, disc_target
+
+        # 3. weight discrepancy between the two classifiers
+        if self.use_weight_loss:
+            loss_weight = 2.0 * self.lambda_weight * self.damping * weight_discrepancy_loss(
+                head.classifier1.parameters(), head.classifier2.parameters())
+            backward('loss_weight', loss_weight)
+            generator_total.append(loss_weight.detach())
+            log_vars['loss_weight'] = loss_weight.detach()
+        log_vars['loss'] = torch.stack(generator_total).sum()
+
+        # 4. discriminator on detached predictions, unscaled
+        if self.with_discriminator:
+            self._set_discriminator_trainable(True)
+            with disc_context if disc_context is not None else nullcontext():
+                disc_source = self._discriminate(source_pred, label_size)
+                disc_target = self._discriminate(target_pred.detach(), target_size)
+            loss_d_source = adversarial_bce_loss(disc_source, SOURCE_DOMAIN_LABEL)
+            backward('loss_d_source', loss_d_source)
+            loss_d_target = adversarial_bce_loss(
+                disc_target, TARGET_DOMAIN_LABEL,
+                weight_map.detach() if adaptive else None, self.adaptive_eps, self.lambda_local)
+            backward('loss_d_target', loss_d_target)
+            log_vars.update(
+                loss_d_source=loss_d_source.detach(),
+                loss_d_target=loss_d_target.detach(),
+                # mean sigmoid probability of "target" the discriminator assigns per domain
+                disc_prob_source=torch.sigmoid(disc_source.detach()).mean(),
+                disc_prob_target=torch.sigmoid(disc_target.detach()).mean())
+        return log_vars
+
+    @staticmethod
+    def _fuse(logits: List[Tensor]) -> Tensor:
+        return logits[0] if len(logits) == 1 else logits[0] + logits[1]
+
+    def _discriminate(self, probs: Tensor, size: Sequence[int]) -> Tensor:
+        """Discriminator logits upsampled (bilinear, align_corners=True) to ``size``."""
+        weight_dtype = next(self.discriminator.parameters()).dtype
+        return at_least_fp32(resize(self.discriminator(probs.to(weight_dtype)),
+                                    size=tuple(size), mode='bilinear', align_corners=True))
+
+    def _set_discriminator_trainable(self, trainable: bool) -> None:
+        if self.with_discriminator:
+            for param in self.discriminator.parameters():
+                param.requires_grad_(trainable)
+
+    def _guard_finite(self, name: str, loss: Tensor) -> None:
+        if not torch.isfinite(loss.detach()).all():
+            raise NonFiniteLossError(
+                f'CLAN: non-finite {name} = {loss.detach().float().item()} at iteration '
+                f'{self.train_iter}; set nonfinite_policy=\'skip\' to skip such steps')
+
+    def _guard_finite_grads(self, wrapper) -> None:
+        grads = [p.grad for group in wrapper.optimizer.param_groups for p in group['params']
+                 if p.grad is not None]
+        if grads and not math.isfinite(
+                torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]).sum().item()):
+            raise NonFiniteLossError(f'CLAN: non-finite gradients at iteration {self.train_iter}')
+
+    # ----------------------------------------------------------------- inference
+    def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
+        """mmseg predict; whole-image mode upsamples the fused logits once to ``ori_shape``."""
+        if not self._upsample_once_applies(data_samples):
+            return super().predict(inputs, data_samples)
+        fused = self._forward(inputs, data_samples)
+        for i, sample in enumerate(data_samples):
+            meta = sample.metainfo
+            logits = fused[i:i + 1]
+            if meta.get('flip', False):
+                logits = logits.flip(dims=(3, ) if meta.get('flip_direction') ==
+                                     'horizontal' else (2, ))
+            logits = resize(logits, size=tuple(meta['ori_shape']), mode='bilinear',
+                            align_corners=self.align_corners, warning=False).squeeze(0)
+            if logits.shape[0] > 1:
+                pred = logits.argmax(dim=0, keepdim=True)
+            else:
+                logits = logits.sigmoid()
+                pred = (logits > self.decode_head.threshold).to(logits)
+            sample.set_data(dict(seg_logits=PixelData(data=logits),
+                                 pred_sem_seg=PixelData(data=pred)))
+        return data_samples
+
+    def _upsample_once_applies(self, data_samples: OptSampleList) -> bool:
+        """Whole mode, ``test_cfg.upsample_once`` (default True), metas present, no padding."""
+        if data_samples is None or self.test_cfg is None:
+            return False
+        if self.test_cfg.get('mode', 'whole') != 'whole':
+            return False
+        if not self.test_cfg.get('upsample_once', True):
+            return False
+        for sample in data_samples:
+            meta = sample.metainfo
+            padding = meta.get('img_padding_size', meta.get('padding_size', [0] * 4))
+            if any(padding) or 'ori_shape' not in meta:
+                return False
+        return True
+
+
+__all__ = ['CLAN', 'NonFiniteLossError']
