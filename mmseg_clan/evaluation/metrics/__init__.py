@@ -1,0 +1,3 @@
+from .uda_iou_metric import UDAIoUMetric, class_iou, subset_mean_iou
+
+__all__ = ['UDAIoUMetric', 'class_iou', 'subset_mean_iou']

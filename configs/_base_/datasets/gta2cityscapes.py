@@ -1,0 +1,63 @@
+# GTA5 -> Cityscapes, the official CLAN data pipeline (CLAN reference README, "Data" and
+# "Evaluation"): whole-image resize (bicubic images, nearest labels), image-only scale jitter,
+# flip 0.5, images kept BGR (the model's data_preprocessor subtracts the Caffe mean).
+# Prepare the data with tools/dataset_converters/{gta,cityscapes}.py.
+# For the Cityscapes test server, set test_dataloader's data_prefix to leftImg8bit/test and
+# test_evaluator = dict(type='CityscapesMetric', format_only=True, keep_results=True,
+# output_dir='work_dirs/format_results'): it writes *_leftImg8bit.png label-id files.
+gta_data_root = 'data/gta'
+cityscapes_data_root = 'data/cityscapes'
+
+source_train_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=(1280, 720), keep_ratio=False, interpolation='bicubic'),
+    dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+target_train_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
+    dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+# The image is resized to 1024x512; the label stays at the full 2048x1024.
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=1,  # CLAN: 1 source + 1 target image per iteration
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='UDADataset',
+        source=dict(
+            type='GTADataset',
+            data_root=gta_data_root,
+            ann_file='train.txt',
+            pipeline=source_train_pipeline),
+        target=dict(
+            type='CityscapesDataset',
+            data_root=cityscapes_data_root,
+            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+            pipeline=target_train_pipeline)))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=cityscapes_data_root,
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='UDAIoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator
