@@ -94,4 +94,4 @@ class DualASPPV2Head(BaseDecodeHead):
     def upsample(self, logits: Tensor, size: Sequence[int]) -> Tensor:
         """Bilinear resize with the head's ``align_corners`` (official: True)."""
         return resize(logits, size=tuple(size), mode='bilinear',
-                      align_corners=self.align_corners)
+                      align_corners=self.align_corners, warning=False)

@@ -256,7 +256,8 @@ class CLAN(EncoderDecoder):
         """Discriminator logits upsampled (bilinear, align_corners=True) to ``size``."""
         weight_dtype = next(self.discriminator.parameters()).dtype
         return at_least_fp32(resize(self.discriminator(probs.to(weight_dtype)),
-                                    size=tuple(size), mode='bilinear', align_corners=True))
+                                    size=tuple(size), mode='bilinear', align_corners=True,
+                                    warning=False))
 
     def _set_discriminator_trainable(self, trainable: bool) -> None:
         if self.with_discriminator:

@@ -1,0 +1,56 @@
+"""Tiny CLAN model configs shared by the model tests."""
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
+
+NUM_CLASSES = 19
+
+
+def tiny_clan_cfg(in_channels: int = 64, ndf: int = 16, **kwargs) -> dict:
+    """CLAN config on a tiny mmseg ResNet-18 (frozen BN affine) with output stride 8."""
+    norm_cfg = dict(type='BN', requires_grad=False)
+    cfg = dict(
+        type='CLAN',
+        data_preprocessor=dict(
+            type='SegDataPreProcessor',
+            mean=[104.00698793, 116.66876762, 122.67891434],
+            std=[1.0, 1.0, 1.0],
+            bgr_to_rgb=False,
+            pad_val=0,
+            seg_pad_val=255),
+        backbone=dict(
+            type='ResNet', depth=18, base_channels=8, stem_channels=8, num_stages=4,
+            strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), out_indices=(3, ),
+            norm_cfg=norm_cfg, norm_eval=False, contract_dilation=False),
+        decode_head=dict(type='DualASPPV2Head', in_channels=in_channels,
+                         num_classes=NUM_CLASSES),
+        discriminator=dict(type='FCDiscriminator', num_classes=NUM_CLASSES, ndf=ndf),
+        test_cfg=dict(mode='whole'))
+    cfg.update(kwargs)
+    return cfg
+
+
+def build_tiny_clan(**kwargs):
+    """Build :func:`tiny_clan_cfg` in the mmseg scope."""
+    init_default_scope('mmseg')
+    return MODELS.build(tiny_clan_cfg(**kwargs))
+
+
+def test_state_dict_keys_follow_the_architecture_contract():
+    model = build_tiny_clan()
+    keys = set(model.state_dict())
+    head_keys = {k for k in keys if k.startswith('decode_head.')}
+    assert head_keys == {f'decode_head.classifier{c}.conv2d_list.{i}.{p}'
+                         for c in (1, 2) for i in range(4) for p in ('weight', 'bias')}
+    disc_keys = {k for k in keys if k.startswith('discriminator.')}
+    assert disc_keys == {f'discriminator.{m}.{p}' for m in
+                         ('conv1', 'conv2', 'conv3', 'conv4', 'classifier')
+                         for p in ('weight', 'bias')}
+    assert all(k.startswith(('backbone.', 'decode_head.', 'discriminator.')) for k in keys)
+
+
+def test_source_only_model_has_no_discriminator():
+    model = build_tiny_clan(discriminator=None, use_weight_loss=False)
+    assert not model.with_discriminator
+    assert not any(k.startswith('discriminator.') for k in model.state_dict())

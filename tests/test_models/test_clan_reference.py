@@ -1,0 +1,106 @@
+"""CLAN training step on features reproduces the official reference vectors."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import mmseg_clan  # noqa: F401
+import mmseg_clan.models.segmentors.clan as clan_module
+
+from .test_clan_builders import build_tiny_clan
+
+REFERENCE = Path(__file__).parents[2] / '..' / 'shared' / 'reference'
+VECTORS = np.load(REFERENCE / 'clan_official_vectors.npz')
+# (iteration, max_iters) giving the stored damping 0.7 on each side of the preheat switch
+PROGRESS = {'adaptive': (6000, 20000), 'preheat': (3000, 10000)}
+# rtol per element, plus an absolute floor relative to the tensor's largest magnitude for
+# elements that cancel to near zero (float32 round-off of sums over hundreds of products)
+TOLERANCE = {torch.float32: (1e-4, 1e-4), torch.float64: (1e-9, 1e-12)}
+
+
+def _tensor(key, dtype):
+    return torch.from_numpy(VECTORS[key]).to(dtype)
+
+
+def _load(module, prefix, dtype):
+    state = {k[len(prefix):]: _tensor(k, dtype) for k in VECTORS.files if k.startswith(prefix)}
+    module.load_state_dict(state, strict=True)
+
+
+def _reference_model(dtype):
+    const = {k: float(VECTORS[f'const/{k}']) for k in ('eps', 'lambda_local', 'lambda_adv',
+                                                       'lambda_weight')}
+    model = build_tiny_clan(lambda_adv=const['lambda_adv'], lambda_weight=const['lambda_weight'],
+                            lambda_local=const['lambda_local'], adaptive_eps=const['eps'])
+    model = model.to(dtype)
+    _load(model.decode_head.classifier1, 'param/c1/', dtype)
+    _load(model.decode_head.classifier2, 'param/c2/', dtype)
+    _load(model.discriminator, 'param/d/', dtype)
+    return model
+
+
+def _assert_close(actual, key, dtype):
+    expected = _tensor(key, dtype)
+    rtol, scale_atol = TOLERANCE[dtype]
+    atol = scale_atol * float(expected.abs().max())
+    torch.testing.assert_close(actual.to(dtype).reshape(expected.shape), expected,
+                               rtol=rtol, atol=atol, msg=lambda m: f'{key}: {m}')
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('branch', ['adaptive', 'preheat'])
+def test_training_step_matches_official(branch, dtype, monkeypatch):
+    model = _reference_model(dtype)
+    model.set_train_progress(*PROGRESS[branch])
+    assert model.damping == pytest.approx(float(VECTORS['const/damping']))
+    assert model.adaptive_active == (branch == 'adaptive')
+
+    f_s = _tensor('input/f_s', dtype).requires_grad_(True)
+    f_t = _tensor('input/f_t', dtype).requires_grad_(True)
+    labels = _tensor('input/y_s', dtype).long()
+    maps, disc_outputs, grads_of_d_during_generator = [], [], []
+    real_map, real_discriminate = clan_module.alignment_map, model._discriminate
+
+    def record_map(*args):
+        maps.append(real_map(*args))
+        return maps[-1]
+
+    def record_discriminate(*args):
+        disc_outputs.append(real_discriminate(*args))
+        return disc_outputs[-1]
+
+    def backward(name, loss):
+        loss.backward()
+        if name in ('loss_seg', 'loss_adv', 'loss_weight'):
+            grads_of_d_during_generator.extend(
+                p.grad for p in model.discriminator.parameters())
+            generator_grads[name] = None
+
+    generator_grads = {}
+    monkeypatch.setattr(clan_module, 'alignment_map', record_map)
+    monkeypatch.setattr(model, '_discriminate', record_discriminate)
+    log_vars = model.forward_backward_on_features(lambda: [f_s], labels, lambda: [f_t],
+                                                  (64, 128), backward)
+
+    assert all(g is None for g in grads_of_d_during_generator), 'D got generator gradients'
+    for name in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target'):
+        _assert_close(log_vars[name], f'{branch}/{name}', dtype)
+    _assert_close(maps[0], f'{branch}/M', dtype)
+    _assert_close(disc_outputs[0], f'{branch}/d_out_target_upsampled', dtype)
+    _assert_close(f_s.grad, f'{branch}/grad/f_s', dtype)
+    _assert_close(f_t.grad, f'{branch}/grad/f_t', dtype)
+    for prefix, module in (('c1', model.decode_head.classifier1),
+                           ('c2', model.decode_head.classifier2), ('d', model.discriminator)):
+        for name, param in module.named_parameters():
+            _assert_close(param.grad, f'{branch}/grad/{prefix}/{name}', dtype)
+    assert log_vars['alignment_map_mean'] == pytest.approx(
+        float(VECTORS[f'{branch}/M'].mean()), rel=1e-4)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_fused_inference_logits_match_official(dtype):
+    model = _reference_model(dtype)
+    head = model.decode_head
+    fused = head.upsample(head.forward([_tensor('input/f_s', dtype)]), (96, 160))
+    _assert_close(fused, 'inference/fused_logits_source', dtype)
