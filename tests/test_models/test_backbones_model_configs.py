@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
+
+MODEL_CONFIGS = Path(__file__).parents[2] / 'configs' / '_base_' / 'models'
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    init_default_scope('mmseg')  # as default_runtime.py sets it for real runs
+
+
+@pytest.mark.parametrize('name,backbone_type,stride', [
+    ('clan_deeplabv2_r101.py', 'DeepLabV2ResNet', 8),
+    ('clan_deeplabv2_vgg16.py', 'DeepLabV2VGG', 8),
+])
+def test_base_model_config_builds_and_predicts(name, backbone_type, stride):
+    cfg = Config.fromfile(MODEL_CONFIGS / name)
+    assert cfg.model.backbone.init_cfg.type == 'Pretrained'
+    cfg.model.backbone.init_cfg = None  # the converted checkpoint is not available in tests
+    model = MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == backbone_type
+    assert model.discriminator is not None
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.randn(1, 3, 64, 96), mode='tensor')
+    assert logits.shape[:2] == (1, 19)
+    assert logits.shape[2] in (64 // stride, 64 // stride + 1)
+
+
+def test_r101_config_is_the_faithful_backbone():
+    cfg = Config.fromfile(MODEL_CONFIGS / 'clan_deeplabv2_r101.py')
+    model = MODELS.build({**cfg.model, 'backbone': {**cfg.model.backbone, 'init_cfg': None}})
+    assert model.backbone.maxpool.ceil_mode
+    assert all(not p.requires_grad for n, p in model.backbone.named_parameters() if '.bn' in n
+               or n.startswith('bn1'))
+    assert model.data_preprocessor.mean.flatten().tolist() == pytest.approx(
+        [104.00698793, 116.66876762, 122.67891434])
+    assert not model.data_preprocessor.channel_conversion
