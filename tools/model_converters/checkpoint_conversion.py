@@ -73,7 +73,7 @@ def resnet_depth_from_keys(state_dict: Mapping[str, torch.Tensor], source: str |
     """Infer the ResNet depth of a backbone state dict from its per-stage block counts."""
     blocks = []
     for stage in range(1, 5):
-        indices = {int(k.split('.')[1]) for k in state_dict if k.startswith(f'layer{stage}.')}
+        indices = {k.split('.')[1] for k in state_dict if k.startswith(f'layer{stage}.')}
         blocks.append(len(indices))
     bottleneck = any(k.endswith('.conv3.weight') for k in state_dict)
     depths = {((2, 2, 2, 2), False): 18, ((3, 4, 6, 3), False): 34, ((3, 4, 6, 3), True): 50,
