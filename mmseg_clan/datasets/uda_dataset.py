@@ -35,8 +35,11 @@ class UDADataset:
     def __init__(self, source: dict | BaseDataset, target: dict | BaseDataset,
                  seed: int | None = None, rare_class_sampling: dict | None = None,
                  lazy_init: bool = False) -> None:
-        self.source = DATASETS.build(source) if isinstance(source, dict) else source
-        self.target = DATASETS.build(target) if isinstance(target, dict) else target
+        # Built lazily so that full_init can report an empty dataset clearly.
+        self.source = DATASETS.build({**source, 'lazy_init': True}) if isinstance(
+            source, dict) else source
+        self.target = DATASETS.build({**target, 'lazy_init': True}) if isinstance(
+            target, dict) else target
         self.seed = int(np.random.randint(2**31)) if seed is None else seed
         self.rare_class_sampling = rare_class_sampling
         self.rare_class_sampler: RareClassSampler | None = None
@@ -55,10 +58,16 @@ class UDADataset:
         if self._fully_initialized:
             return
         for role, dataset in (('source', self.source), ('target', self.target)):
-            dataset.full_init()
+            empty = ValueError(f'UDADataset: the {role} dataset {type(dataset).__name__} '
+                               f'(data_root={getattr(dataset, "data_root", None)}) is empty')
+            try:
+                dataset.full_init()
+            except ValueError:  # mmengine fails to serialise an empty list obscurely
+                if not dataset.load_data_list():
+                    raise empty from None
+                raise
             if len(dataset) == 0:
-                raise ValueError(f'UDADataset: the {role} dataset {type(dataset).__name__} '
-                                 f'(data_root={getattr(dataset, "data_root", None)}) is empty')
+                raise empty
         if self.rare_class_sampling is not None:
             self.rare_class_sampler = self._build_rare_class_sampler(**self.rare_class_sampling)
         self._fully_initialized = True
