@@ -1,4 +1,5 @@
 """Tiny CLAN model configs shared by the model tests."""
+from mmengine.config import ConfigDict
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
@@ -17,6 +18,7 @@ def tiny_clan_cfg(in_channels: int = 64, ndf: int = 16, **kwargs) -> dict:
             mean=[104.00698793, 116.66876762, 122.67891434],
             std=[1.0, 1.0, 1.0],
             bgr_to_rgb=False,
+            size_divisor=1,  # pad to the largest image of the batch (no-op: equal sizes)
             pad_val=0,
             seg_pad_val=255),
         backbone=dict(
@@ -26,7 +28,7 @@ def tiny_clan_cfg(in_channels: int = 64, ndf: int = 16, **kwargs) -> dict:
         decode_head=dict(type='DualASPPV2Head', in_channels=in_channels,
                          num_classes=NUM_CLASSES),
         discriminator=dict(type='FCDiscriminator', num_classes=NUM_CLASSES, ndf=ndf),
-        test_cfg=dict(mode='whole'))
+        test_cfg=ConfigDict(mode='whole'))
     cfg.update(kwargs)
     return cfg
 
@@ -54,3 +56,39 @@ def test_source_only_model_has_no_discriminator():
     model = build_tiny_clan(discriminator=None, use_weight_loss=False)
     assert not model.with_discriminator
     assert not any(k.startswith('discriminator.') for k in model.state_dict())
+
+
+def fake_domain_batch(batch_size: int, image_hw, label_hw=None, seed: int = 0) -> dict:
+    """A pseudo-collated batch of uint8 BGR images (and labels) as the UDA dataset yields."""
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    gen = torch.Generator().manual_seed(seed)
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        inputs.append(torch.randint(0, 256, (3, *image_hw), generator=gen, dtype=torch.uint8))
+        hw = label_hw or image_hw
+        labels = torch.randint(0, NUM_CLASSES, (1, *hw), generator=gen)
+        labels[:, :2] = 255
+        sample = SegDataSample(metainfo=dict(img_shape=tuple(image_hw), ori_shape=tuple(hw)))
+        sample.gt_sem_seg = PixelData(data=labels)
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def optim_wrapper_cfg(repeated: bool = False, amp: bool = False, lr_scale: float = 1.0) -> dict:
+    """Official CLAN optimisers: SGD 2.5e-4 (heads 10x) and Adam 1e-4."""
+    wrapper_type = 'AmpOptimWrapper' if amp else 'OptimWrapper'
+    generator_paramwise = dict(custom_keys={'decode_head': dict(lr_mult=10.0)})
+    if repeated:
+        generator_paramwise['official_repeated_backbone_updates'] = True
+    return dict(
+        constructor='CLANOptimWrapperConstructor',
+        generator=dict(
+            type=wrapper_type,
+            optimizer=dict(type='RepeatedSGD' if repeated else 'SGD', lr=2.5e-4 * lr_scale,
+                           momentum=0.9,
+                           weight_decay=5e-4),
+            paramwise_cfg=generator_paramwise),
+        discriminator=dict(type=wrapper_type,
+                           optimizer=dict(type='Adam', lr=1e-4 * lr_scale, betas=(0.9, 0.99))))

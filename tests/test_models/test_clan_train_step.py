@@ -1,0 +1,159 @@
+"""CLAN.train_step with two optimizers, the non-finite guard and inference paths."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.optim import build_optim_wrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+import mmseg_clan  # noqa: F401
+from mmseg_clan.models.segmentors import NonFiniteLossError
+
+from .test_clan_builders import build_tiny_clan, fake_domain_batch, optim_wrapper_cfg
+
+LOSS_KEYS = {'loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target', 'loss',
+             'alignment_map_mean', 'disc_prob_source', 'disc_prob_target', 'nonfinite_skips'}
+
+
+def _data(seed=0):
+    return dict(source=fake_domain_batch(2, (40, 56), (32, 48), seed=seed),
+                target=fake_domain_batch(2, (32, 64), seed=seed + 1))
+
+
+def _setup(**kwargs):
+    torch.manual_seed(0)
+    model = build_tiny_clan(in_channels=64, **kwargs)
+    model.train()
+    wrapper = build_optim_wrapper(model, optim_wrapper_cfg(kwargs.pop('repeated', False)))
+    return model, wrapper
+
+
+def test_train_step_updates_both_networks_and_freezes_discriminator(monkeypatch):
+    model, wrapper = _setup()
+    model.set_train_progress(6000, 10000)
+    before = copy.deepcopy(model.state_dict())
+    disc_grads_in_generator_backward = []
+    generator_backward = wrapper['generator'].backward
+
+    def spy_backward(loss, **kwargs):
+        generator_backward(loss, **kwargs)
+        disc_grads_in_generator_backward.extend(
+            p.grad for p in model.discriminator.parameters())
+    monkeypatch.setattr(wrapper['generator'], 'backward', spy_backward)
+
+    log_vars = model.train_step(_data(), wrapper)
+    assert set(log_vars) == LOSS_KEYS
+    assert all(torch.isfinite(v) for v in log_vars.values())
+    assert disc_grads_in_generator_backward and all(
+        g is None for g in disc_grads_in_generator_backward)
+    after = model.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert any(k.startswith('discriminator.') for k in changed)
+    assert any(k.startswith('decode_head.classifier2') for k in changed)
+    assert 'backbone.conv1.weight' in changed
+    # BN affine frozen (requires_grad=False) while running statistics keep updating
+    assert 'backbone.bn1.weight' not in changed and 'backbone.bn1.bias' not in changed
+    assert 'backbone.bn1.running_mean' in changed
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters())
+
+
+def test_batch_of_two_equals_mean_of_single_samples():
+    """M and every loss are per sample: with BN in eval mode and lr 0 (weights fixed), a batch
+    of two gives the mean of the two single-sample steps."""
+    model = build_tiny_clan().eval()
+    wrapper = build_optim_wrapper(model, optim_wrapper_cfg(lr_scale=0.0))
+    model.set_train_progress(6000, 10000)
+    data = _data()
+    pair = model.train_step(copy.deepcopy(data), wrapper)
+    singles = [model.train_step({d: {k: v[i:i + 1] for k, v in data[d].items()}
+                                 for d in ('source', 'target')}, wrapper) for i in (0, 1)]
+    for key in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target',
+                'alignment_map_mean', 'disc_prob_target'):
+        torch.testing.assert_close(pair[key], (singles[0][key] + singles[1][key]) / 2,
+                                   msg=key)
+    assert not torch.equal(singles[0]['loss_adv'], singles[1]['loss_adv'])
+
+
+def test_variants_by_config():
+    source_only, wrapper = (build_tiny_clan(discriminator=None, use_weight_loss=False), None)
+    wrapper = build_optim_wrapper(source_only, dict(
+        constructor='CLANOptimWrapperConstructor',
+        generator=optim_wrapper_cfg()['generator']))
+    source_only.set_train_progress(0, 10)
+    assert set(source_only.train_step(_data(), wrapper)) == {'loss_seg', 'loss',
+                                                             'nonfinite_skips'}
+    adaptseg = build_tiny_clan(decode_head=dict(type='DualASPPV2Head', in_channels=64,
+                                                num_classes=19, num_classifiers=1),
+                               use_weight_loss=False, use_adaptive_weighting=False)
+    wrapper = build_optim_wrapper(adaptseg, optim_wrapper_cfg())
+    adaptseg.set_train_progress(6000, 10000)
+    log_vars = adaptseg.train_step(_data(), wrapper)
+    assert {'loss_adv', 'loss_d_target'} <= set(log_vars)
+    assert 'loss_weight' not in log_vars and 'alignment_map_mean' not in log_vars
+    with pytest.raises(ValueError, match='num_classes'):
+        build_tiny_clan(discriminator=dict(type='FCDiscriminator', num_classes=16))
+    with pytest.raises(ValueError, match='discriminator'):
+        build_optim_wrapper(build_tiny_clan(discriminator=None, use_weight_loss=False),
+                            optim_wrapper_cfg())
+
+
+def test_missing_progress_is_a_clear_error():
+    model, wrapper = _setup()
+    with pytest.raises(RuntimeError, match='CLANProgressHook'):
+        model.train_step(_data(), wrapper)
+
+
+@pytest.mark.parametrize('module,term', [('decode_head.classifier1.conv2d_list.0', 'loss_seg'),
+                                         ('discriminator.classifier', 'loss_adv')])
+def test_nonfinite_loss_raises_naming_term_and_iteration(module, term):
+    model, wrapper = _setup()
+    model.set_train_progress(7, 100)
+    model.get_submodule(module).bias.data.fill_(float('nan'))
+    with pytest.raises(NonFiniteLossError, match=f'{term} = nan at iteration 7'):
+        model.train_step(_data(), wrapper)
+
+
+def test_nonfinite_skip_policy_skips_whole_step():
+    model, wrapper = _setup(nonfinite_policy='skip')
+    model.set_train_progress(7, 100)
+    model.discriminator.classifier.bias.data.fill_(float('inf'))
+    before = {k: v.clone() for k, v in model.named_parameters()}
+    log_vars = model.train_step(_data(), wrapper)
+    assert log_vars['nonfinite_skips'].item() == 1
+    for name, param in model.named_parameters():
+        assert torch.equal(param, before[name]), name
+        assert param.grad is None or not param.grad.any(), name
+        assert param.requires_grad == before[name].requires_grad
+    assert all(p.requires_grad for p in model.discriminator.parameters())
+    assert model.train_step(_data(), wrapper)['nonfinite_skips'].item() == 2
+
+
+def _predict_samples(ori_hw, flip=False):
+    sample = SegDataSample(metainfo=dict(ori_shape=ori_hw, img_shape=(32, 48),
+                                         padding_size=[0, 0, 0, 0], flip=flip,
+                                         flip_direction='horizontal'))
+    sample.gt_sem_seg = PixelData(data=torch.zeros(1, *ori_hw, dtype=torch.long))
+    return [sample]
+
+
+def test_whole_inference_upsamples_fused_logits_once_to_ori_shape():
+    model = build_tiny_clan().eval()
+    inputs = torch.randn(1, 3, 32, 48)
+    with torch.no_grad():
+        fused = model._forward(inputs)
+        expected = F.interpolate(fused, (70, 100), mode='bilinear', align_corners=True)[0]
+        once = model.predict(inputs, _predict_samples((70, 100)))[0]
+        flipped = model.predict(inputs, _predict_samples((70, 100), flip=True))[0]
+        model.test_cfg['upsample_once'] = False
+        twice = model.predict(inputs, _predict_samples((70, 100)))[0]
+        model.test_cfg.update(mode='slide', crop_size=(32, 32), stride=(16, 16))
+        slide = model.predict(inputs, _predict_samples((70, 100)))[0]
+    torch.testing.assert_close(once.seg_logits.data, expected)
+    torch.testing.assert_close(once.pred_sem_seg.data[0], expected.argmax(0))
+    torch.testing.assert_close(flipped.seg_logits.data, expected.flip(-1))
+    assert twice.seg_logits.shape == (70, 100)
+    assert not torch.allclose(twice.seg_logits.data, expected)
+    assert slide.pred_sem_seg.shape == (70, 100)
