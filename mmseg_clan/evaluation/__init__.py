@@ -1,1 +1,3 @@
-from . import metrics  # noqa: F401
+from .metrics import UDAIoUMetric, class_iou, subset_mean_iou
+
+__all__ = ['UDAIoUMetric', 'class_iou', 'subset_mean_iou']
