@@ -424,7 +424,7 @@ def _vehicle(scene: _SceneBuilder, label: str, lateral: float, depth: float) -> 
     scene.add(label, polygon, colour, shading=-0.2, decals=decals)
 
 
-def _person_polygon(scene: _SceneBuilder, cx: float, bottom: float, height: float,
+def _person_polygon(cx: float, bottom: float, height: float,
                     seated: bool = False) -> List[Point]:
     """Silhouette of a standing (or seated) person, ``height`` in pixels."""
     w = 0.28 * height
@@ -446,7 +446,7 @@ def _person(scene: _SceneBuilder, lateral: float, depth: float) -> None:
     cx, bottom = scene.x(lateral, depth), scene.row(depth)
     clothes = scene.colour('person', CLOTHES_COLOURS[rng.integers(len(CLOTHES_COLOURS))])
     head = _blob(cx, bottom - 0.93 * height, 0.07 * height, rng, 8)
-    scene.add('person', _person_polygon(scene, cx, bottom, height), clothes,
+    scene.add('person', _person_polygon(cx, bottom, height), clothes,
               decals=[(head, (200.0, 160.0, 130.0))])
 
 
@@ -470,7 +470,7 @@ def _two_wheeler(scene: _SceneBuilder, lateral: float, depth: float) -> None:
         clothes = scene.colour('rider', CLOTHES_COLOURS[rng.integers(len(CLOTHES_COLOURS))])
         seat = bottom - 1.2 * wheel
         head = _blob(cx, seat - 0.9 * height, 0.09 * height, rng, 8)
-        scene.add('rider', _person_polygon(scene, cx, seat, height, seated=True), clothes,
+        scene.add('rider', _person_polygon(cx, seat, height, seated=True), clothes,
                   decals=[(head, (200.0, 160.0, 130.0))])
 
 
@@ -731,7 +731,8 @@ def generate_toy_benchmark(root: str, num_source: int = 400, num_target_train: i
                            nproc: int = 1, show_progress: bool = False) -> dict:
     """Write the toy benchmark under ``root`` (reused when complete with the same parameters).
 
-    Sizes are (width, height). Returns the parameters, paths and per-domain class statistics.
+    Sizes are (width, height). Returns the parameters, paths, per-domain class statistics and
+    whether existing data was reused.
     """
     params = {'generator_version': GENERATOR_VERSION, 'num_source': int(num_source),
               'num_target_train': int(num_target_train), 'num_target_val': int(num_target_val),
@@ -748,7 +749,7 @@ def generate_toy_benchmark(root: str, num_source: int = 400, num_target_train: i
     if osp.isfile(meta_path):
         meta = mmengine.load(meta_path)
         if meta.get('complete') and meta.get('params') == params:
-            return meta
+            return {**meta, 'paths': paths, 'reused': True}
         for path in paths.values():
             shutil.rmtree(path, ignore_errors=True)
     else:
@@ -781,8 +782,8 @@ def generate_toy_benchmark(root: str, num_source: int = 400, num_target_train: i
         results = [generate_sample(task) for task in tasks]
 
     num_source = params['num_source']
-    meta = {'complete': True, 'params': params, 'paths': paths,
+    meta = {'complete': True, 'params': params,
             'stats': {'source': _summarise(results[:num_source]),
                       'target': _summarise(results[num_source:])}}
     mmengine.dump(meta, meta_path, indent=2)
-    return meta
+    return {**meta, 'paths': paths, 'reused': False}
