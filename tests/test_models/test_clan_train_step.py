@@ -157,3 +157,27 @@ def test_whole_inference_upsamples_fused_logits_once_to_ori_shape():
     assert twice.seg_logits.shape == (70, 100)
     assert not torch.allclose(twice.seg_logits.data, expected)
     assert slide.pred_sem_seg.shape == (70, 100)
+
+
+def test_loss_math_runs_in_fp32_under_autocast():
+    model = build_tiny_clan()
+    model.set_train_progress(6000, 10000)
+    torch.manual_seed(0)
+    f_s, f_t = torch.randn(1, 64, 12, 20), torch.randn(1, 64, 8, 16)
+    labels = torch.randint(0, 19, (1, 96, 160))
+    dtypes = {}
+
+    def backward(name, loss):
+        dtypes[name] = loss.dtype
+        loss.backward()
+
+    def run():
+        return model.forward_backward_on_features(lambda: [f_s], labels, lambda: [f_t],
+                                                  (64, 128), backward)
+    full = run()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        mixed = run()
+    assert set(dtypes.values()) == {torch.float32}
+    for key in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target'):
+        assert mixed[key].dtype == torch.float32
+        torch.testing.assert_close(mixed[key], full[key], rtol=5e-2, atol=0, msg=key)

@@ -62,9 +62,13 @@ class DualASPPV2Head(BaseDecodeHead):
         x = self._transform_inputs(inputs)
         return [classifier(x) for classifier in self.classifiers]
 
-    def forward(self, inputs: List[Tensor]) -> Tensor:
-        """Summed logits of the classifiers at feature resolution."""
+    def forward(self, inputs: List[Tensor],
+                return_classifier_logits: bool = False) -> Tensor | List[Tensor]:
+        """Summed logits of the classifiers at feature resolution, or the list of each
+        classifier's logits (a forward keyword so DDP-wrapped heads can be trained)."""
         logits = self.forward_classifiers(inputs)
+        if return_classifier_logits:
+            return logits
         return logits[0] if len(logits) == 1 else logits[0] + logits[1]
 
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList, train_cfg) -> dict:

@@ -5,6 +5,7 @@ from typing import Callable, Dict, List, Sequence
 
 import torch
 import torch.nn.functional as F
+from mmengine.model import is_model_wrapper
 from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
@@ -54,13 +55,13 @@ class CLAN(EncoderDecoder):
                          data_preprocessor, pretrained, init_cfg)
         if auxiliary_head is not None:
             raise ValueError('CLAN: auxiliary_head is not supported by the CLAN training step')
-        if not hasattr(self.decode_head, 'forward_classifiers'):
-            raise TypeError(f'CLAN: decode_head must provide forward_classifiers (e.g. '
+        if not hasattr(self.decode_head, 'classifier_losses'):
+            raise TypeError(f'CLAN: decode_head must be a CLAN head with classifier_losses (e.g. '
                             f'DualASPPV2Head), got {type(self.decode_head).__name__}')
         if nonfinite_policy not in NONFINITE_POLICIES:
             raise ValueError(f'CLAN: nonfinite_policy must be one of {NONFINITE_POLICIES}, '
                              f'got {nonfinite_policy!r}')
-        if use_weight_loss and self.decode_head.num_classifiers != 2:
+        if use_weight_loss and getattr(self.decode_head, 'num_classifiers', 1) != 2:
             raise ValueError('CLAN: use_weight_loss=True needs decode_head.num_classifiers=2')
         if discriminator is not None:
             self.discriminator = MODELS.build(discriminator)
@@ -180,13 +181,13 @@ class CLAN(EncoderDecoder):
             disc_context=None) -> Dict[str, Tensor]:
         """Official CLAN loss order on lazily computed features; ``backward(name, loss)``
         back-propagates each term. Returns detached log values."""
-        head = self.decode_head
+        head = self._head
         log_vars: Dict[str, Tensor] = {}
         generator_total = []
         self._set_discriminator_trainable(False)
 
         # 1. source: segmentation loss of every classifier; graph freed by its backward
-        source_logits = head.forward_classifiers(source_features())
+        source_logits = self.decode_head(source_features(), return_classifier_logits=True)
         seg_losses = head.classifier_losses(source_logits, source_labels)
         loss_seg = sum(seg_losses.values())
         backward('loss_seg', loss_seg)
@@ -201,7 +202,8 @@ class CLAN(EncoderDecoder):
         # 2. target: adversarial loss through the frozen discriminator
         if self.with_discriminator:
             target_logits = [at_least_fp32(head.upsample(z, target_size))
-                             for z in head.forward_classifiers(target_features())]
+                             for z in self.decode_head(target_features(),
+                                                       return_classifier_logits=True)]
             weight_map = None
             if len(target_logits) == 2:
                 weight_map = alignment_map(F.softmax(target_logits[0], dim=1),
@@ -247,6 +249,11 @@ class CLAN(EncoderDecoder):
                 disc_prob_source=torch.sigmoid(disc_source.detach()).mean(),
                 disc_prob_target=torch.sigmoid(disc_target.detach()).mean())
         return log_vars
+
+    @property
+    def _head(self):
+        """The decode head, unwrapped from a model wrapper (e.g. DDP) if any."""
+        return self.decode_head.module if is_model_wrapper(self.decode_head) else self.decode_head
 
     @staticmethod
     def _fuse(logits: List[Tensor]) -> Tensor:
