@@ -181,3 +181,14 @@ def test_loss_math_runs_in_fp32_under_autocast():
     for key in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target'):
         assert mixed[key].dtype == torch.float32
         torch.testing.assert_close(mixed[key], full[key], rtol=5e-2, atol=0, msg=key)
+
+
+def test_nonfinite_gradient_with_finite_losses_is_caught():
+    model, wrapper = _setup()
+    model.set_train_progress(3, 100)
+    model.backbone.conv1.weight.register_hook(lambda grad: torch.full_like(grad, float('nan')))
+    before = model.backbone.conv1.weight.detach().clone()
+    with pytest.raises(NonFiniteLossError, match='non-finite gradients at iteration 3'):
+        model.train_step(_data(), wrapper)
+    assert torch.equal(model.backbone.conv1.weight, before)
+    assert all(p.requires_grad for p in model.discriminator.parameters())

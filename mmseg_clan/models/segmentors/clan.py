@@ -132,6 +132,10 @@ class CLAN(EncoderDecoder):
 
         source = self.data_preprocessor(data['source'], True)
         target = self.data_preprocessor(data['target'], True)
+        label_shapes = {tuple(s.gt_sem_seg.data.shape) for s in source['data_samples']}
+        if len(label_shapes) != 1:
+            raise ValueError(f'CLAN.train_step: source labels of one batch must share a size, '
+                             f'got {sorted(label_shapes)}')
         source_labels = torch.stack(
             [sample.gt_sem_seg.data for sample in source['data_samples']])
 
@@ -158,11 +162,11 @@ class CLAN(EncoderDecoder):
                 if not isinstance(wrapper, AmpOptimWrapper):
                     self._guard_finite_grads(wrapper)
         except NonFiniteLossError:
-            if self.nonfinite_policy == 'raise':
-                raise
+            self._set_discriminator_trainable(True)
             for wrapper in wrappers:
                 wrapper.zero_grad()
-            self._set_discriminator_trainable(True)
+            if self.nonfinite_policy == 'raise':
+                raise
             self.nonfinite_skips += 1
             return dict(nonfinite_skips=torch.tensor(float(self.nonfinite_skips)))
         for wrapper in wrappers:
