@@ -192,3 +192,11 @@ def test_nonfinite_gradient_with_finite_losses_is_caught():
         model.train_step(_data(), wrapper)
     assert torch.equal(model.backbone.conv1.weight, before)
     assert all(p.requires_grad for p in model.discriminator.parameters())
+
+
+def test_preprocessor_without_size_divisor_is_a_clear_error():
+    model, wrapper = _setup()
+    model.set_train_progress(0, 10)
+    model.data_preprocessor.size_divisor = None
+    with pytest.raises(ValueError, match='size_divisor=1'):
+        model.train_step(_data(), wrapper)

@@ -130,6 +130,11 @@ class CLAN(EncoderDecoder):
         for wrapper in wrappers:
             wrapper.zero_grad()
 
+        preprocessor = self.data_preprocessor
+        if getattr(preprocessor, 'size', None) is None and getattr(
+                preprocessor, 'size_divisor', 0) is None:
+            raise ValueError('CLAN.train_step: set data_preprocessor.size_divisor=1 (or size): '
+                             'SegDataPreProcessor needs one of them to stack training batches')
         source = self.data_preprocessor(data['source'], True)
         target = self.data_preprocessor(data['target'], True)
         label_shapes = {tuple(s.gt_sem_seg.data.shape) for s in source['data_samples']}
