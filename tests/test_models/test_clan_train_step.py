@@ -200,3 +200,37 @@ def test_preprocessor_without_size_divisor_is_a_clear_error():
     model.data_preprocessor.size_divisor = None
     with pytest.raises(ValueError, match='size_divisor=1'):
         model.train_step(_data(), wrapper)
+
+
+def test_source_images_of_different_sizes_in_one_batch():
+    """Image-only scale jitter: the preprocessor pads images and labels per sample; the step
+    unpads the labels and upsamples only each image's own logits to the label size."""
+    model, wrapper = _setup()
+    model.set_train_progress(6000, 10000)
+    big = fake_domain_batch(1, (64, 96), (32, 48), seed=0)
+    small = fake_domain_batch(1, (48, 72), (32, 48), seed=1)
+    source = {k: big[k] + small[k] for k in big}
+    labels = [s.gt_sem_seg.data.clone() for s in source['data_samples']]
+    captured = []
+    real_losses = model.decode_head.classifier_losses
+
+    def spy(logits, seg_labels):
+        captured.append(seg_labels)
+        return real_losses(logits, seg_labels)
+    model.decode_head.classifier_losses = spy
+    log_vars = model.train_step(dict(source=source, target=_data()['target']), wrapper)
+    assert torch.isfinite(log_vars['loss_seg'])
+    torch.testing.assert_close(captured[0], torch.stack(labels))
+
+    valid = torch.randn(1, 2, 6, 9)
+    padded = torch.full((1, 2, 8, 12), 1e3)
+    padded[..., :6, :9] = valid
+    out = model._crop_and_upsample(torch.cat([torch.zeros(1, 2, 8, 12), padded]),
+                                   [(1.0, 1.0), (48 / 64, 72 / 96)], (32, 48))
+    torch.testing.assert_close(out[1:], F.interpolate(valid, (32, 48), mode='bilinear',
+                                                      align_corners=True))
+    with pytest.raises(ValueError, match='target images of one batch'):
+        target = fake_domain_batch(1, (32, 64), seed=2)
+        other = fake_domain_batch(1, (24, 64), seed=3)
+        model.train_step(dict(source=_data()['source'],
+                              target={k: target[k] + other[k] for k in target}), wrapper)

@@ -1,7 +1,7 @@
 """CLAN segmentor: dual-classifier segmentation network trained against a discriminator."""
 import math
 from contextlib import nullcontext
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -137,12 +137,11 @@ class CLAN(EncoderDecoder):
                              'SegDataPreProcessor needs one of them to stack training batches')
         source = self.data_preprocessor(data['source'], True)
         target = self.data_preprocessor(data['target'], True)
-        label_shapes = {tuple(s.gt_sem_seg.data.shape) for s in source['data_samples']}
-        if len(label_shapes) != 1:
-            raise ValueError(f'CLAN.train_step: source labels of one batch must share a size, '
-                             f'got {sorted(label_shapes)}')
-        source_labels = torch.stack(
-            [sample.gt_sem_seg.data for sample in source['data_samples']])
+        source_labels, source_valid_fractions = self._unpadded_source(source)
+        target_padding = [s.metainfo.get('padding_size', [0] * 4) for s in target['data_samples']]
+        if any(any(p) for p in target_padding):
+            raise ValueError('CLAN.train_step: target images of one batch must share a size '
+                             f'(the preprocessor padded them by {target_padding})')
 
         def source_features() -> List[Tensor]:
             with gen_wrapper.optim_context(self):
@@ -161,6 +160,7 @@ class CLAN(EncoderDecoder):
             log_vars = self.forward_backward_on_features(
                 source_features, source_labels, target_features,
                 target['inputs'].shape[-2:], backward,
+                source_valid_fractions=source_valid_fractions,
                 disc_context=(disc_wrapper.optim_context(self)
                               if disc_wrapper is not None else None))
             for wrapper in wrappers:
@@ -187,9 +187,12 @@ class CLAN(EncoderDecoder):
             target_features: Callable[[], List[Tensor]],
             target_size: Sequence[int],
             backward: Callable[[str, Tensor], None],
-            disc_context=None) -> Dict[str, Tensor]:
+            disc_context=None,
+            source_valid_fractions: List[Tuple[float, float]] | None = None
+    ) -> Dict[str, Tensor]:
         """Official CLAN loss order on lazily computed features; ``backward(name, loss)``
-        back-propagates each term. Returns detached log values."""
+        back-propagates each term. Returns detached log values. ``source_valid_fractions``
+        (per sample, of the padded input) crops padded source logits before upsampling."""
         head = self._head
         log_vars: Dict[str, Tensor] = {}
         generator_total = []
@@ -197,6 +200,10 @@ class CLAN(EncoderDecoder):
 
         # 1. source: segmentation loss of every classifier; graph freed by its backward
         source_logits = self.decode_head(source_features(), return_classifier_logits=True)
+        if source_valid_fractions is not None:
+            source_logits = [self._crop_and_upsample(z, source_valid_fractions,
+                                                     source_labels.shape[-2:])
+                             for z in source_logits]
         seg_losses = head.classifier_losses(source_logits, source_labels)
         loss_seg = sum(seg_losses.values())
         backward('loss_seg', loss_seg)
@@ -258,6 +265,38 @@ class CLAN(EncoderDecoder):
                 disc_prob_source=torch.sigmoid(disc_source.detach()).mean(),
                 disc_prob_target=torch.sigmoid(disc_target.detach()).mean())
         return log_vars
+
+    def _unpadded_source(self,
+                         source: dict) -> Tuple[Tensor, List[Tuple[float, float]] | None]:
+        """Source labels with batch padding removed, and each image's share of the padded
+        input (None when nothing was padded)."""
+        samples = source['data_samples']
+        paddings = [s.metainfo.get('padding_size', [0] * 4) for s in samples]
+        labels = []
+        for sample, (left, right, top, bottom) in zip(samples, paddings):
+            label = sample.gt_sem_seg.data
+            labels.append(label[..., top:label.shape[-2] - bottom, left:label.shape[-1] - right])
+        label_shapes = sorted({tuple(label.shape) for label in labels})
+        if len(label_shapes) != 1:
+            raise ValueError(f'CLAN.train_step: source labels of one batch must share a size, '
+                             f'got {label_shapes}')
+        if not any(any(p) for p in paddings):
+            return torch.stack(labels), None
+        padded_h, padded_w = source['inputs'].shape[-2:]
+        fractions = [(s.metainfo['img_shape'][0] / padded_h, s.metainfo['img_shape'][1] / padded_w)
+                     for s in samples]
+        return torch.stack(labels), fractions
+
+    def _crop_and_upsample(self, logits: Tensor, fractions: List[Tuple[float, float]],
+                           size: Sequence[int]) -> Tensor:
+        """Per sample: keep the top-left share of ``logits`` covering the unpadded image,
+        then upsample it to ``size``."""
+        height, width = logits.shape[-2:]
+        return torch.cat([
+            self._head.upsample(
+                logits[i:i + 1, :, :math.ceil(height * fh), :math.ceil(width * fw)], size)
+            for i, (fh, fw) in enumerate(fractions)
+        ])
 
     @property
     def _head(self):
