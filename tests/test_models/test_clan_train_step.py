@@ -1,5 +1,6 @@
 """CLAN.train_step with two optimizers, the non-finite guard and inference paths."""
 import copy
+from contextlib import nullcontext
 
 import pytest
 import torch
@@ -171,12 +172,17 @@ def test_loss_math_runs_in_fp32_under_autocast():
         dtypes[name] = loss.dtype
         loss.backward()
 
-    def run():
+    head_dtypes = []
+    model.decode_head.register_forward_hook(lambda m, i, out: head_dtypes.append(out[0].dtype))
+
+    def run(context):
         return model.forward_backward_on_features(lambda: [f_s], labels, lambda: [f_t],
-                                                  (64, 128), backward)
-    full = run()
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        mixed = run()
+                                                  (64, 128), backward,
+                                                  generator_context=context,
+                                                  discriminator_context=context)
+    full = run(nullcontext)
+    mixed = run(lambda: torch.autocast('cpu', dtype=torch.bfloat16))
+    assert head_dtypes == [torch.float32] * 2 + [torch.bfloat16] * 2
     assert set(dtypes.values()) == {torch.float32}
     for key in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target'):
         assert mixed[key].dtype == torch.float32

@@ -1,7 +1,7 @@
 """CLAN segmentor: dual-classifier segmentation network trained against a discriminator."""
 import math
 from contextlib import nullcontext
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, ContextManager, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -144,12 +144,10 @@ class CLAN(EncoderDecoder):
                              f'(the preprocessor padded them by {target_padding})')
 
         def source_features() -> List[Tensor]:
-            with gen_wrapper.optim_context(self):
-                return self.extract_feat(source['inputs'])
+            return self.extract_feat(source['inputs'])
 
         def target_features() -> List[Tensor]:
-            with gen_wrapper.optim_context(self):
-                return self.extract_feat(target['inputs'])
+            return self.extract_feat(target['inputs'])
 
         def backward(name: str, loss: Tensor) -> None:
             self._guard_finite(name, loss)
@@ -161,8 +159,9 @@ class CLAN(EncoderDecoder):
                 source_features, source_labels, target_features,
                 target['inputs'].shape[-2:], backward,
                 source_valid_fractions=source_valid_fractions,
-                disc_context=(disc_wrapper.optim_context(self)
-                              if disc_wrapper is not None else None))
+                generator_context=lambda: gen_wrapper.optim_context(self),
+                discriminator_context=(lambda: disc_wrapper.optim_context(self))
+                if disc_wrapper is not None else nullcontext)
             for wrapper in wrappers:
                 if not isinstance(wrapper, AmpOptimWrapper):
                     self._guard_finite_grads(wrapper)
@@ -187,19 +186,25 @@ class CLAN(EncoderDecoder):
             target_features: Callable[[], List[Tensor]],
             target_size: Sequence[int],
             backward: Callable[[str, Tensor], None],
-            disc_context=None,
-            source_valid_fractions: List[Tuple[float, float]] | None = None
+            source_valid_fractions: List[Tuple[float, float]] | None = None,
+            generator_context: Callable[[], ContextManager] = nullcontext,
+            discriminator_context: Callable[[], ContextManager] = nullcontext
     ) -> Dict[str, Tensor]:
         """Official CLAN loss order on lazily computed features; ``backward(name, loss)``
-        back-propagates each term. Returns detached log values. ``source_valid_fractions``
-        (per sample, of the padded input) crops padded source logits before upsampling."""
+        back-propagates each term. Returns detached log values.
+
+        ``source_valid_fractions`` (per sample, of the padded input) crops padded source
+        logits. Network forwards run in the ``*_context`` (e.g. autocast), loss math outside.
+        """
         head = self._head
         log_vars: Dict[str, Tensor] = {}
         generator_total = []
         self._set_discriminator_trainable(False)
 
         # 1. source: segmentation loss of every classifier; graph freed by its backward
-        source_logits = self.decode_head(source_features(), return_classifier_logits=True)
+        with generator_context():
+            source_logits = self.decode_head(source_features(), return_classifier_logits=True)
+        source_logits = [at_least_fp32(z) for z in source_logits]
         if source_valid_fractions is not None:
             source_logits = [self._crop_and_upsample(z, source_valid_fractions,
                                                      source_labels.shape[-2:])
@@ -212,14 +217,15 @@ class CLAN(EncoderDecoder):
         label_size = source_labels.shape[-2:]
         if self.with_discriminator:
             source_pred = F.softmax(
-                at_least_fp32(head.upsample(self._fuse(source_logits).detach(), label_size)), dim=1)
+                head.upsample(self._fuse(source_logits).detach(), label_size), dim=1)
         del source_logits, seg_losses, loss_seg
 
         # 2. target: adversarial loss through the frozen discriminator
         if self.with_discriminator:
-            target_logits = [at_least_fp32(head.upsample(z, target_size))
-                             for z in self.decode_head(target_features(),
-                                                       return_classifier_logits=True)]
+            with generator_context():
+                target_logits = self.decode_head(target_features(),
+                                                 return_classifier_logits=True)
+            target_logits = [head.upsample(at_least_fp32(z), target_size) for z in target_logits]
             weight_map = None
             if len(target_logits) == 2:
                 weight_map = alignment_map(F.softmax(target_logits[0], dim=1),
@@ -228,7 +234,7 @@ class CLAN(EncoderDecoder):
             target_pred = F.softmax(self._fuse(target_logits), dim=1)
             del target_logits
             adaptive = self.adaptive_active and weight_map is not None
-            disc_target = self._discriminate(target_pred, target_size)
+            disc_target = self._discriminate(target_pred, target_size, generator_context)
             loss_adv = self.lambda_adv * self.damping * adversarial_bce_loss(
                 disc_target, SOURCE_DOMAIN_LABEL, weight_map if adaptive else None,
                 self.adaptive_eps, self.lambda_local)
@@ -249,9 +255,9 @@ class CLAN(EncoderDecoder):
         # 4. discriminator on detached predictions, unscaled
         if self.with_discriminator:
             self._set_discriminator_trainable(True)
-            with disc_context if disc_context is not None else nullcontext():
-                disc_source = self._discriminate(source_pred, label_size)
-                disc_target = self._discriminate(target_pred.detach(), target_size)
+            disc_source = self._discriminate(source_pred, label_size, discriminator_context)
+            disc_target = self._discriminate(target_pred.detach(), target_size,
+                                             discriminator_context)
             loss_d_source = adversarial_bce_loss(disc_source, SOURCE_DOMAIN_LABEL)
             backward('loss_d_source', loss_d_source)
             loss_d_target = adversarial_bce_loss(
@@ -307,12 +313,13 @@ class CLAN(EncoderDecoder):
     def _fuse(logits: List[Tensor]) -> Tensor:
         return logits[0] if len(logits) == 1 else logits[0] + logits[1]
 
-    def _discriminate(self, probs: Tensor, size: Sequence[int]) -> Tensor:
+    def _discriminate(self, probs: Tensor, size: Sequence[int],
+                      context: Callable[[], ContextManager]) -> Tensor:
         """Discriminator logits upsampled (bilinear, align_corners=True) to ``size``."""
-        weight_dtype = next(self.discriminator.parameters()).dtype
-        return at_least_fp32(resize(self.discriminator(probs.to(weight_dtype)),
-                                    size=tuple(size), mode='bilinear', align_corners=True,
-                                    warning=False))
+        with context():
+            logits = self.discriminator(probs.to(next(self.discriminator.parameters()).dtype))
+        return resize(at_least_fp32(logits), size=tuple(size), mode='bilinear',
+                      align_corners=True, warning=False)
 
     def _set_discriminator_trainable(self, trainable: bool) -> None:
         if self.with_discriminator:
