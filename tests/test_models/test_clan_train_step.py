@@ -240,3 +240,13 @@ def test_source_images_of_different_sizes_in_one_batch():
         other = fake_domain_batch(1, (24, 64), seed=3)
         model.train_step(dict(source=_data()['source'],
                               target={k: target[k] + other[k] for k in target}), wrapper)
+
+
+def test_test_step_predicts_at_original_size():
+    model = build_tiny_clan().eval()
+    batch = fake_domain_batch(2, (32, 48), (64, 96))
+    for sample in batch['data_samples']:
+        sample.set_metainfo(dict(ori_shape=(64, 96)))
+    results = model.test_step(batch)
+    assert [r.pred_sem_seg.shape for r in results] == [(64, 96)] * 2
+    assert all(r.seg_logits.data.shape == (19, 64, 96) for r in results)
