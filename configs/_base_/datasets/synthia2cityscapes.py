@@ -71,3 +71,19 @@ val_evaluator = dict(
     iou_metrics=['mIoU'],
     class_subsets=dict(mIoU16=miou16_classes, mIoU13=miou13_classes))
 test_evaluator = val_evaluator
+
+# Test-time augmentation for tools/test.py --tta: multi-scale around the 1024x512 input, with flips.
+tta_scales = [(int(1024 * r), int(512 * r)) for r in (0.75, 1.0, 1.25)]
+tta_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale=s, keep_ratio=False, interpolation='bicubic')
+             for s in tta_scales],
+            [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+             dict(type='RandomFlip', prob=1.0, direction='horizontal')],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]
