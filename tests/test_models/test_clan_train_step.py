@@ -235,11 +235,25 @@ def test_source_images_of_different_sizes_in_one_batch():
                                    [(1.0, 1.0), (48 / 64, 72 / 96)], (32, 48))
     torch.testing.assert_close(out[1:], F.interpolate(valid, (32, 48), mode='bilinear',
                                                       align_corners=True))
-    with pytest.raises(ValueError, match='target images of one batch'):
-        target = fake_domain_batch(1, (32, 64), seed=2)
-        other = fake_domain_batch(1, (24, 64), seed=3)
-        model.train_step(dict(source=_data()['source'],
-                              target={k: target[k] + other[k] for k in target}), wrapper)
+
+
+def test_target_images_of_different_sizes_equal_mean_of_single_samples():
+    """Jittered target sizes: M, the discriminator and the losses run on each sample's own
+    region, so the batch gives the mean of the two single-sample steps (weights fixed)."""
+    model = build_tiny_clan().eval()
+    wrapper = build_optim_wrapper(model, optim_wrapper_cfg(lr_scale=0.0))
+    model.set_train_progress(6000, 10000)
+    source = fake_domain_batch(2, (32, 48), seed=0)
+    target = {k: a + b for (k, a), b in zip(fake_domain_batch(1, (40, 64), seed=2).items(),
+                                            fake_domain_batch(1, (32, 48), seed=3).values())}
+    pair = model.train_step(copy.deepcopy(dict(source=source, target=target)), wrapper)
+    singles = [model.train_step({d: {k: v[i:i + 1] for k, v in batch.items()} for d, batch in
+                                 (('source', source), ('target', target))}, wrapper)
+               for i in (0, 1)]
+    for key in ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target',
+                'alignment_map_mean', 'disc_prob_target'):
+        torch.testing.assert_close(pair[key], (singles[0][key] + singles[1][key]) / 2,
+                                   msg=key)
 
 
 def test_test_step_predicts_at_original_size():
