@@ -17,6 +17,9 @@ PROGRESS = {'adaptive': (6000, 20000), 'preheat': (3000, 10000)}
 # rtol per element, plus an absolute floor relative to the tensor's largest magnitude for
 # elements that cancel to near zero (float32 round-off of sums over hundreds of products)
 TOLERANCE = {torch.float32: (1e-4, 1e-4), torch.float64: (1e-9, 1e-12)}
+# every speed switch of the CLAN model must leave the reference numbers unchanged
+SPEED_OPTIONS = {'eager': {}, 'channels_last': dict(channels_last=True),
+                 'compiled': dict(channels_last=True, compile_cfg=dict(backend='aot_eager'))}
 
 
 def _tensor(key, dtype):
@@ -28,11 +31,12 @@ def _load(module, prefix, dtype):
     module.load_state_dict(state, strict=True)
 
 
-def _reference_model(dtype):
+def _reference_model(dtype, **speed_options):
     const = {k: float(VECTORS[f'const/{k}']) for k in ('eps', 'lambda_local', 'lambda_adv',
                                                        'lambda_weight')}
     model = build_tiny_clan(lambda_adv=const['lambda_adv'], lambda_weight=const['lambda_weight'],
-                            lambda_local=const['lambda_local'], adaptive_eps=const['eps'])
+                            lambda_local=const['lambda_local'], adaptive_eps=const['eps'],
+                            **speed_options)
     model = model.to(dtype)
     _load(model.decode_head.classifier1, 'param/c1/', dtype)
     _load(model.decode_head.classifier2, 'param/c2/', dtype)
@@ -48,10 +52,11 @@ def _assert_close(actual, key, dtype):
                                rtol=rtol, atol=atol, msg=lambda m: f'{key}: {m}')
 
 
+@pytest.mark.parametrize('speed', list(SPEED_OPTIONS))
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
 @pytest.mark.parametrize('branch', ['adaptive', 'preheat'])
-def test_training_step_matches_official(branch, dtype, monkeypatch):
-    model = _reference_model(dtype)
+def test_training_step_matches_official(branch, dtype, speed, monkeypatch):
+    model = _reference_model(dtype, **SPEED_OPTIONS[speed])
     model.set_train_progress(*PROGRESS[branch])
     assert model.damping == pytest.approx(float(VECTORS['const/damping']))
     assert model.adaptive_active == (branch == 'adaptive')
@@ -98,9 +103,10 @@ def test_training_step_matches_official(branch, dtype, monkeypatch):
         float(VECTORS[f'{branch}/M'].mean()), rel=1e-4)
 
 
+@pytest.mark.parametrize('speed', list(SPEED_OPTIONS))
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
-def test_fused_inference_logits_match_official(dtype):
-    model = _reference_model(dtype)
+def test_fused_inference_logits_match_official(dtype, speed):
+    model = _reference_model(dtype, **SPEED_OPTIONS[speed])
     head = model.decode_head
     fused = head.upsample(head.forward([_tensor('input/f_s', dtype)]), (96, 160))
     _assert_close(fused, 'inference/fused_logits_source', dtype)
