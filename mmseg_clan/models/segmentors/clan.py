@@ -1,7 +1,7 @@
 """CLAN segmentor: dual-classifier segmentation network trained against a discriminator."""
 import math
 from contextlib import nullcontext
-from typing import Callable, ContextManager, Dict, List, Sequence, Tuple
+from typing import Callable, ContextManager, Dict, List, NamedTuple, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +20,21 @@ from .speed_options import channels_last_input, compile_modules, to_channels_las
 SOURCE_DOMAIN_LABEL = 0.0  # official: source = 0
 TARGET_DOMAIN_LABEL = 1.0  # official: target = 1
 NONFINITE_POLICIES = ('raise', 'skip')
+
+
+class _TargetGroup(NamedTuple):
+    """Target samples sharing one size: fused prediction, alignment map M, size, batch share."""
+    prediction: Tensor
+    alignment_map: Tensor | None
+    size: Tuple[int, int]
+    share: float
+
+
+def _weighted_mean(values: List[Tensor], shares: List[float]) -> Tensor:
+    """Mean of per-group values weighted by their share of the batch (one group: itself)."""
+    if len(values) == 1:
+        return values[0]
+    return torch.stack([v * w for v, w in zip(values, shares)]).sum()
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -157,16 +172,16 @@ class CLAN(EncoderDecoder):
         source = self.data_preprocessor(data['source'], True)
         target = self.data_preprocessor(data['target'], True)
         source_labels, source_valid_fractions = self._unpadded_source(source)
-        target_padding = [s.metainfo.get('padding_size', [0] * 4) for s in target['data_samples']]
-        if any(any(p) for p in target_padding):
-            raise ValueError('CLAN.train_step: target images of one batch must share a size '
-                             f'(the preprocessor padded them by {target_padding})')
+        target_sizes = self._unpadded_target_sizes(target)
 
         def source_features() -> List[Tensor]:
             return self.extract_feat(source['inputs'])
 
-        def target_features() -> List[Tensor]:
-            return self.extract_feat(target['inputs'])
+        def target_features() -> List[Tensor] | List[List[Tensor]]:
+            if target_sizes is None:
+                return self.extract_feat(target['inputs'])
+            return [self.extract_feat(image[None, :, :height, :width])
+                    for image, (height, width) in zip(target['inputs'], target_sizes)]
 
         def backward(name: str, loss: Tensor) -> None:
             self._guard_finite(name, loss)
@@ -178,6 +193,7 @@ class CLAN(EncoderDecoder):
                 source_features, source_labels, target_features,
                 target['inputs'].shape[-2:], backward,
                 source_valid_fractions=source_valid_fractions,
+                target_sizes=target_sizes,
                 generator_context=lambda: gen_wrapper.optim_context(self),
                 discriminator_context=(lambda: disc_wrapper.optim_context(self))
                 if disc_wrapper is not None else nullcontext)
@@ -206,6 +222,7 @@ class CLAN(EncoderDecoder):
             target_size: Sequence[int],
             backward: Callable[[str, Tensor], None],
             source_valid_fractions: List[Tuple[float, float]] | None = None,
+            target_sizes: List[Tuple[int, int]] | None = None,
             generator_context: Callable[[], ContextManager] = nullcontext,
             discriminator_context: Callable[[], ContextManager] = nullcontext
     ) -> Dict[str, Tensor]:
@@ -213,7 +230,10 @@ class CLAN(EncoderDecoder):
         back-propagates each term. Returns detached log values.
 
         ``source_valid_fractions`` (per sample, of the padded input) crops padded source
-        logits. Network forwards run in the ``*_context`` (e.g. autocast), loss math outside.
+        logits. With ``target_sizes`` (targets of different sizes), ``target_features()``
+        returns one feature list per sample, and M, the discriminator and the losses run on
+        each sample at its own size, averaged over samples. Network
+        forwards run in the ``*_context`` (e.g. autocast), loss math outside.
         """
         head = self._head
         log_vars: Dict[str, Tensor] = {}
@@ -241,26 +261,27 @@ class CLAN(EncoderDecoder):
 
         # 2. target: adversarial loss through the frozen discriminator
         if self.with_discriminator:
+            features = target_features()
             with generator_context():
-                target_logits = self.decode_head(target_features(),
-                                                 return_classifier_logits=True)
-            target_logits = [head.upsample(at_least_fp32(z), target_size) for z in target_logits]
-            weight_map = None
-            if len(target_logits) == 2:
-                weight_map = alignment_map(F.softmax(target_logits[0], dim=1),
-                                           F.softmax(target_logits[1], dim=1))
-                log_vars['alignment_map_mean'] = weight_map.detach().mean()
-            target_pred = F.softmax(self._fuse(target_logits), dim=1)
+                target_logits = [self.decode_head(f, return_classifier_logits=True) for f in (
+                    [features] if target_sizes is None else features)]
+            del features
+            groups = self._target_groups(target_logits, target_size, target_sizes)
             del target_logits
-            adaptive = self.adaptive_active and weight_map is not None
-            disc_target = self._discriminate(target_pred, target_size, generator_context)
-            loss_adv = self.lambda_adv * self.damping * adversarial_bce_loss(
-                disc_target, SOURCE_DOMAIN_LABEL, weight_map if adaptive else None,
-                self.adaptive_eps, self.lambda_local)
+            shares = [group.share for group in groups]
+            adaptive = self.adaptive_active and groups[0].alignment_map is not None
+            if groups[0].alignment_map is not None:
+                log_vars['alignment_map_mean'] = _weighted_mean(
+                    [g.alignment_map.detach().mean() for g in groups], shares)
+            loss_adv = self.lambda_adv * self.damping * _weighted_mean([
+                adversarial_bce_loss(
+                    self._discriminate(g.prediction, g.size, generator_context),
+                    SOURCE_DOMAIN_LABEL, g.alignment_map if adaptive else None,
+                    self.adaptive_eps, self.lambda_local) for g in groups], shares)
             backward('loss_adv', loss_adv)
             generator_total.append(loss_adv.detach())
             log_vars['loss_adv'] = loss_adv.detach()
-            del loss_adv, disc_target
+            del loss_adv
 
         # 3. weight discrepancy between the two classifiers
         if self.use_weight_loss:
@@ -275,20 +296,23 @@ class CLAN(EncoderDecoder):
         if self.with_discriminator:
             self._set_discriminator_trainable(True)
             disc_source = self._discriminate(source_pred, label_size, discriminator_context)
-            disc_target = self._discriminate(target_pred.detach(), target_size,
-                                             discriminator_context)
             loss_d_source = adversarial_bce_loss(disc_source, SOURCE_DOMAIN_LABEL)
             backward('loss_d_source', loss_d_source)
-            loss_d_target = adversarial_bce_loss(
-                disc_target, TARGET_DOMAIN_LABEL,
-                weight_map.detach() if adaptive else None, self.adaptive_eps, self.lambda_local)
+            disc_targets = [self._discriminate(g.prediction.detach(), g.size,
+                                               discriminator_context) for g in groups]
+            loss_d_target = _weighted_mean([
+                adversarial_bce_loss(d, TARGET_DOMAIN_LABEL,
+                                     g.alignment_map.detach() if adaptive else None,
+                                     self.adaptive_eps, self.lambda_local)
+                for d, g in zip(disc_targets, groups)], shares)
             backward('loss_d_target', loss_d_target)
             log_vars.update(
                 loss_d_source=loss_d_source.detach(),
                 loss_d_target=loss_d_target.detach(),
                 # mean sigmoid probability of "target" the discriminator assigns per domain
                 disc_prob_source=torch.sigmoid(disc_source.detach()).mean(),
-                disc_prob_target=torch.sigmoid(disc_target.detach()).mean())
+                disc_prob_target=_weighted_mean(
+                    [torch.sigmoid(d.detach()).mean() for d in disc_targets], shares))
         return log_vars
 
     def _unpadded_source(self,
@@ -311,6 +335,29 @@ class CLAN(EncoderDecoder):
         fractions = [(s.metainfo['img_shape'][0] / padded_h, s.metainfo['img_shape'][1] / padded_w)
                      for s in samples]
         return torch.stack(labels), fractions
+
+    @staticmethod
+    def _unpadded_target_sizes(target: dict) -> List[Tuple[int, int]] | None:
+        """Each target image's own size when the batch was padded (None otherwise)."""
+        samples = target['data_samples']
+        if not any(any(s.metainfo.get('padding_size', [0] * 4)) for s in samples):
+            return None
+        return [tuple(s.metainfo['img_shape'][:2]) for s in samples]
+
+    def _target_groups(self, logits: List[List[Tensor]], size: Sequence[int],
+                       sizes: List[Tuple[int, int]] | None) -> List['_TargetGroup']:
+        """Per group of target logits (the batch, or each sample at its own ``sizes``):
+        fused prediction and M at input resolution."""
+        sizes = [tuple(size)] if sizes is None else sizes
+        groups = []
+        for group_logits, own_size in zip(logits, sizes):
+            upsampled = [self._head.upsample(at_least_fp32(z), own_size) for z in group_logits]
+            weight_map = alignment_map(F.softmax(upsampled[0], dim=1),
+                                       F.softmax(upsampled[1], dim=1)) if len(
+                                           upsampled) == 2 else None
+            groups.append(_TargetGroup(F.softmax(self._fuse(upsampled), dim=1), weight_map,
+                                       own_size, 1.0 / len(sizes)))
+        return groups
 
     def _crop_and_upsample(self, logits: Tensor, fractions: List[Tuple[float, float]],
                            size: Sequence[int]) -> Tensor:
