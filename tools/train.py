@@ -10,6 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.engine.runner import prepare_checkpoint_start
 from mmseg_clan.utils.train_config import enable_amp
 
 
@@ -56,6 +57,7 @@ def main() -> None:
         print_log('AMP training is enabled', logger='current', level=logging.INFO)
 
     cfg.resume = args.resume
+    prepare_checkpoint_start(cfg)  # clear error for an unreadable checkpoint; resume seed
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 
