@@ -10,7 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.engine.runner import prepare_checkpoint_start
+from mmseg_clan.engine.runner import init_cpu_distributed, prepare_checkpoint_start
 from mmseg_clan.utils.train_config import enable_amp
 
 
@@ -58,6 +58,7 @@ def main() -> None:
 
     cfg.resume = args.resume
     prepare_checkpoint_start(cfg)  # clear error for an unreadable checkpoint; resume seed
+    init_cpu_distributed(cfg, args.launcher)  # gloo on CPU-only hosts (mmengine needs CUDA)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 
