@@ -37,4 +37,8 @@ default_hooks = dict(
                     save_best='mIoU', rule='greater', save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
-custom_hooks = [dict(type='CLANProgressHook')]
+custom_hooks = [
+    dict(type='CLANProgressHook'),  # iteration -> damping and preheat
+    dict(type='RandomStateHook'),  # RNG states in checkpoints, restored on --resume
+    dict(type='TrainingGuardHook'),  # class counts and checkpoint keys checked up front
+]
