@@ -4,7 +4,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from .checkpoint_guard import state_dict_mismatch
+from ..runner.checkpoint_guard import state_dict_mismatch
 
 
 @HOOKS.register_module()
