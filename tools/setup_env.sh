@@ -30,7 +30,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 
 echo "[setup] installing into $VENV"
-"$VPY" -m pip install $PIP_QUIET --upgrade "pip>=23" "setuptools>=61,<70" wheel
+"$VPY" -m pip install $PIP_QUIET --upgrade "pip>=23"
 
 if ! "$VPY" -c 'import torch' >/dev/null 2>&1; then
     torch_spec="${MMSEG_CLAN_TORCH:-torch==2.13.0}"

@@ -56,3 +56,26 @@ def test_full_mmcv_import_keeps_compiled_ops(full_mmcv_path):
     result = run_with_full_mmcv(full_mmcv_path, ['-c', code])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'full mmcv ok' in result.stdout
+
+
+def test_full_mmcv_trains_one_clan_iteration(full_mmcv_path, tmp_path):
+    code = (
+        'import sys\n'
+        'from pathlib import Path\n'
+        'import mmseg_clan, mmcv.ops\n'
+        'assert not getattr(mmcv.ops, "__mmseg_clan_fallback__", False)\n'
+        'from mmengine.runner import Runner\n'
+        'from tests.test_configs import tiny_run_config\n'
+        'from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta\n'
+        'root = Path(sys.argv[1])\n'
+        'roots = dict(gta=str(make_fake_gta(root / "gta", n=2, size=(96, 54), convert=True)),\n'
+        '             cityscapes=str(make_fake_cityscapes(root / "cs", n=1, size=(128, 64),\n'
+        '                                                 convert=True)))\n'
+        'cfg = tiny_run_config(Path("configs/clan_gta2city.py"), roots, root / "work_dir")\n'
+        'runner = Runner.from_cfg(cfg)\n'
+        'runner.train()\n'
+        'loss = runner.message_hub.get_scalar("train/loss").current()\n'
+        'print("trained one iteration with full mmcv, loss", loss)\n')
+    result = run_with_full_mmcv(full_mmcv_path, ['-c', code, str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'trained one iteration with full mmcv' in result.stdout
