@@ -37,6 +37,12 @@ def _weighted_mean(values: List[Tensor], shares: List[float]) -> Tensor:
     return torch.stack([v * w for v, w in zip(values, shares)]).sum()
 
 
+def _copy_of_batch(batch: dict) -> dict:
+    """A copy of a collated domain batch that the data preprocessor may pad in place."""
+    return dict(inputs=list(batch['inputs']),
+                data_samples=[sample.clone() for sample in batch['data_samples']])
+
+
 class NonFiniteLossError(FloatingPointError):
     """A loss term became NaN or Inf during a CLAN training step."""
 
@@ -183,8 +189,10 @@ class CLAN(EncoderDecoder):
             return [self.extract_feat(image[None, :, :height, :width])
                     for image, (height, width) in zip(target['inputs'], target_sizes)]
 
+        backpropagated: List[Tuple[str, Tensor]] = []
+
         def backward(name: str, loss: Tensor) -> None:
-            self._guard_finite(name, loss)
+            backpropagated.append((name, loss.detach()))
             wrapper = disc_wrapper if name.startswith('loss_d_') else gen_wrapper
             wrapper.backward(loss)
 
@@ -197,9 +205,8 @@ class CLAN(EncoderDecoder):
                 generator_context=lambda: gen_wrapper.optim_context(self),
                 discriminator_context=(lambda: disc_wrapper.optim_context(self))
                 if disc_wrapper is not None else nullcontext)
-            for wrapper in wrappers:
-                if not isinstance(wrapper, AmpOptimWrapper):
-                    self._guard_finite_grads(wrapper)
+            self._guard_finite(backpropagated, [w for w in wrappers
+                                                if not isinstance(w, AmpOptimWrapper)])
         except NonFiniteLossError:
             self._set_discriminator_trainable(True)
             for wrapper in wrappers:
@@ -392,18 +399,108 @@ class CLAN(EncoderDecoder):
             for param in self.discriminator.parameters():
                 param.requires_grad_(trainable)
 
-    def _guard_finite(self, name: str, loss: Tensor) -> None:
-        if not torch.isfinite(loss.detach()).all():
-            raise NonFiniteLossError(
-                f'CLAN: non-finite {name} = {loss.detach().float().item()} at iteration '
-                f'{self.train_iter}; set nonfinite_policy=\'skip\' to skip such steps')
-
-    def _guard_finite_grads(self, wrapper) -> None:
-        grads = [p.grad for group in wrapper.optimizer.param_groups for p in group['params']
-                 if p.grad is not None]
-        if grads and not math.isfinite(
-                torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]).sum().item()):
+    def _guard_finite(self, losses: List[Tuple[str, Tensor]], wrappers: list) -> None:
+        """Raise NonFiniteLossError naming the first non-finite loss term, or the non-finite
+        gradients of ``wrappers``; one host synchronisation for all checks."""
+        grads = [p.grad for wrapper in wrappers for group in wrapper.optimizer.param_groups
+                 for p in group['params'] if p.grad is not None]
+        checks = [torch.isfinite(loss).all() for _, loss in losses]
+        if grads:
+            grad_norms = torch._foreach_norm([g.float() for g in grads])
+            checks.append(torch.isfinite(torch.stack(grad_norms)).all())
+        if not checks:
+            return
+        finite = torch.stack(checks).tolist()
+        for (name, loss), ok in zip(losses, finite):
+            if not ok:
+                raise NonFiniteLossError(
+                    f'CLAN: non-finite {name} = {loss.float().item()} at iteration '
+                    f'{self.train_iter}; set nonfinite_policy=\'skip\' to skip such steps')
+        if grads and not finite[-1]:
             raise NonFiniteLossError(f'CLAN: non-finite gradients at iteration {self.train_iter}')
+
+    # ----------------------------------------------------------------- debugging
+    @torch.no_grad()
+    def debug_maps(self, data: dict) -> List[Dict[str, Tensor]]:
+        """Per-sample display maps (CPU) of a ``dict(source=..., target=...)`` training batch,
+        computed in the current (training) mode; parameters, buffers, RNG and ``data`` unchanged.
+
+        Keys: ``source_image``, ``target_image`` (H, W, 3 uint8 RGB); class-id maps
+        ``source_label``, ``source_prediction``, ``target_prediction`` (fused) and
+        ``target_prediction_classifier{1,2}``; with two classifiers ``alignment_map`` (M), with
+        a discriminator ``discriminator_target_prob`` (its sigmoid: probability of "target").
+        """
+        if not isinstance(data, dict) or 'source' not in data or 'target' not in data:
+            raise KeyError('CLAN.debug_maps expects data=dict(source=..., target=...), got '
+                           f'{list(data) if isinstance(data, dict) else type(data).__name__}')
+        saved_buffers = {name: buffer.clone() for name, buffer in self.named_buffers()}
+        cuda_devices = [torch.cuda.current_device()] if (
+            torch.cuda.is_available() and torch.cuda.is_initialized()) else []
+        try:
+            with torch.random.fork_rng(devices=cuda_devices):
+                source = self.data_preprocessor(_copy_of_batch(data['source']), True)
+                target = self.data_preprocessor(_copy_of_batch(data['target']), True)
+                source_maps = self._source_debug_maps(source)
+                target_maps = self._target_debug_maps(target)
+        finally:
+            for name, buffer in self.named_buffers():
+                buffer.copy_(saved_buffers[name])
+        return [{**s, **t} for s, t in zip(source_maps, target_maps)]
+
+    def _source_debug_maps(self, source: dict) -> List[Dict[str, Tensor]]:
+        """Display image, label and fused prediction (at label size) of each source sample."""
+        labels, fractions = self._unpadded_source(source)
+        label_size = labels.shape[-2:]
+        logits = [at_least_fp32(z) for z in self.decode_head(
+            self.extract_feat(source['inputs']), return_classifier_logits=True)]
+        logits = [self._head.upsample(z, label_size) if fractions is None else
+                  self._crop_and_upsample(z, fractions, label_size) for z in logits]
+        predictions = self._fuse(logits).argmax(dim=1).cpu()
+        return [dict(source_image=image, source_label=label.reshape(label_size).cpu(),
+                     source_prediction=prediction)
+                for image, label, prediction in zip(self._display_images(source), labels,
+                                                    predictions)]
+
+    def _target_debug_maps(self, target: dict) -> List[Dict[str, Tensor]]:
+        """Display image, predictions, M and discriminator map of each target sample, at its
+        own input size (the whole batch at once when it was not padded, as in training)."""
+        sizes = self._unpadded_target_sizes(target)
+        if sizes is None:
+            groups = [(target['inputs'], tuple(target['inputs'].shape[-2:]))]
+        else:
+            groups = [(image[None, :, :height, :width], (height, width))
+                      for image, (height, width) in zip(target['inputs'], sizes)]
+        samples = []
+        for inputs, size in groups:
+            logits = [self._head.upsample(at_least_fp32(z), size) for z in self.decode_head(
+                self.extract_feat(inputs), return_classifier_logits=True)]
+            fused = self._fuse(logits)
+            maps = dict(target_prediction=fused.argmax(dim=1))
+            for index, classifier_logits in enumerate(logits):
+                maps[f'target_prediction_classifier{index + 1}'] = classifier_logits.argmax(dim=1)
+            if len(logits) == 2:
+                maps['alignment_map'] = alignment_map(F.softmax(logits[0], dim=1),
+                                                      F.softmax(logits[1], dim=1))[:, 0]
+            if self.with_discriminator:
+                maps['discriminator_target_prob'] = torch.sigmoid(
+                    self._discriminate(F.softmax(fused, dim=1), size, nullcontext))[:, 0]
+            samples.extend({name: value[i].cpu() for name, value in maps.items()}
+                           for i in range(inputs.shape[0]))
+        for sample, image in zip(samples, self._display_images(target)):
+            sample['target_image'] = image
+        return samples
+
+    def _display_images(self, batch: dict) -> List[Tensor]:
+        """The preprocessed inputs of a batch back as (H, W, 3) uint8 RGB, padding removed."""
+        preprocessor = self.data_preprocessor
+        images = batch['inputs'].float()
+        if getattr(preprocessor, '_enable_normalize', False):
+            images = images * preprocessor.std + preprocessor.mean
+        if not getattr(preprocessor, 'channel_conversion', False):
+            images = images.flip(1)  # mmseg loads BGR; the model saw BGR
+        shapes = [sample.metainfo['img_shape'][:2] for sample in batch['data_samples']]
+        return [image[:, :height, :width].round().clamp(0, 255).to(torch.uint8)
+                .permute(1, 2, 0).cpu() for image, (height, width) in zip(images, shapes)]
 
     # ----------------------------------------------------------------- inference
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:
