@@ -1,23 +1,11 @@
 """GTA5 as a source dataset in the 19 Cityscapes train-id classes."""
-from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 
-from .checked_seg_dataset import CheckedSegDataset
+from .checked_seg_dataset import ConvertedSourceDataset
 
 
 @DATASETS.register_module()
-class GTADataset(CheckedSegDataset):
+class GTADataset(ConvertedSourceDataset):
     """GTA5: ``images/*.png`` with ``labels/*_labelTrainIds.png`` from the GTA5 converter."""
 
-    METAINFO = CityscapesDataset.METAINFO
-
-    def __init__(self,
-                 img_suffix: str = '.png',
-                 seg_map_suffix: str = '_labelTrainIds.png',
-                 data_prefix: dict | None = None,
-                 **kwargs) -> None:
-        if data_prefix is None:
-            data_prefix = dict(img_path='images', seg_map_path='labels')
-        super().__init__(
-            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, data_prefix=data_prefix,
-            **kwargs)
+    DEFAULT_DATA_PREFIX = dict(img_path='images', seg_map_path='labels')
