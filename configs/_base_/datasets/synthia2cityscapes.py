@@ -1,13 +1,9 @@
 # SYNTHIA (RAND-CITYSCAPES) -> Cityscapes, the official CLAN data pipeline (CLAN reference
-# README, "Data" and "Evaluation"): whole-image resize (bicubic images, nearest labels),
-# image-only scale jitter, flip 0.5, images kept BGR (the model's data_preprocessor subtracts
-# the Caffe mean).
+# README, "Data" and "Evaluation"): the GTA5 -> Cityscapes pipeline with SYNTHIA as the source,
+# resized to 1280x760, and mIoU-16/13 reported beside mIoU-19.
 # Prepare the data with tools/dataset_converters/{synthia,cityscapes}.py.
-# For the Cityscapes test server, set test_dataloader's data_prefix to leftImg8bit/test and
-# test_evaluator = dict(type='CityscapesMetric', format_only=True, keep_results=True,
-# output_dir='work_dirs/format_results'): it writes *_leftImg8bit.png label-id files.
+_base_ = ['./gta2cityscapes.py']
 synthia_data_root = 'data/synthia'
-cityscapes_data_root = 'data/cityscapes'
 
 source_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
@@ -17,73 +13,19 @@ source_train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
-target_train_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
-    dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-# The image is resized to 1024x512; the label stays at the full 2048x1024.
-test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-
 train_dataloader = dict(
-    batch_size=1,  # CLAN: 1 source + 1 target image per iteration
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='UDADataset',
         source=dict(
             type='SynthiaDataset',
             data_root=synthia_data_root,
             ann_file='train.txt',
-            pipeline=source_train_pipeline),
-        target=dict(
-            type='CityscapesDataset',
-            data_root=cityscapes_data_root,
-            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-            pipeline=target_train_pipeline)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CityscapesDataset',
-        data_root=cityscapes_data_root,
-        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
+            pipeline=source_train_pipeline)))
+
 # Trained on 19 classes; SYNTHIA results are reported as mIoU-16 and mIoU-13 (CLAN reference).
 miou13_classes = [
     'road', 'sidewalk', 'building', 'traffic light', 'traffic sign', 'vegetation', 'sky',
     'person', 'rider', 'car', 'bus', 'motorcycle', 'bicycle'
 ]
 miou16_classes = miou13_classes + ['wall', 'fence', 'pole']
-val_evaluator = dict(
-    type='UDAIoUMetric',
-    iou_metrics=['mIoU'],
-    class_subsets=dict(mIoU16=miou16_classes, mIoU13=miou13_classes))
+val_evaluator = dict(class_subsets=dict(mIoU16=miou16_classes, mIoU13=miou13_classes))
 test_evaluator = val_evaluator
-
-# Test-time augmentation for tools/test.py --tta: multi-scale around the 1024x512 input, with flips.
-tta_scales = [(int(1024 * r), int(512 * r)) for r in (0.75, 1.0, 1.25)]
-tta_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='Resize', scale=s, keep_ratio=False, interpolation='bicubic')
-             for s in tta_scales],
-            [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
-             dict(type='RandomFlip', prob=1.0, direction='horizontal')],
-            [dict(type='LoadAnnotations')],
-            [dict(type='PackSegInputs')],
-        ])
-]
