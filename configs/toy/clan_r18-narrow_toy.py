@@ -1,0 +1,86 @@
+# CLAN on the toy street-scene benchmark (tools/toy_benchmark.py): a narrow ResNet-18 (ResNetV1c,
+# output stride 8, no pretrained weights), the 256x128 toy images resized to 128x64 (as the
+# official run halves Cityscapes) and a short schedule, so that three methods train on 2 CPU cores.
+# Everything else (losses, lambdas, epsilon, optimizers' kinds, data pipeline) is the official
+# GTA5 -> Cityscapes setting inherited from configs/_base_.
+_base_ = [
+    '../_base_/models/clan_deeplabv2_r101.py', '../_base_/datasets/gta2cityscapes.py',
+    '../_base_/schedules/clan_100k.py', '../_base_/default_runtime.py'
+]
+toy_root = 'data/toy'  # written by tools/toy_benchmark.py (tools/generate_toy_data.py)
+image_size = (128, 64)  # (width, height) the images of both domains are resized to
+max_iters = 600
+warmup_iters = 30  # official 5000 of 100k (5%)
+preheat_iters = 30  # official PREHEAT_STEPS 5000 of 100k (5%)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='ResNetV1c',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,  # 1/4 of ResNet-18's width: layer4 gives 128 channels
+        strides=(1, 2, 1, 1),  # output stride 8 with dilated stages 3 and 4, as DeepLab-v2
+        dilations=(1, 1, 2, 4),
+        out_indices=(3, ),
+        norm_cfg={{_base_.norm_cfg}},
+        norm_eval=False,
+        init_cfg=None),  # trained from scratch: no pretrained weights in this setting
+    decode_head=dict(
+        in_channels=128,
+        in_index=0,
+        dilations=(1, 2, 3, 4)),  # official (6, 12, 18, 24) / 6: a 16x8 instead of 129x65 map
+    discriminator=dict(ndf=16),  # official 64; a quarter keeps the CPU time of D near the network's
+    preheat_iters=preheat_iters)
+
+# From scratch, the official lr (2.5e-4, tuned for a pretrained backbone) does not converge in
+# this schedule; 5e-3 does (classifiers keep their official 10x). Plain SGD: the official
+# repeated backbone updates are specific to the DeepLab-v2 ResNet's module layout.
+optim_wrapper = dict(
+    generator=dict(
+        optimizer=dict(type='SGD', lr=5e-3),
+        paramwise_cfg=dict(official_repeated_backbone_updates=False)))
+_warmup_then_poly = [
+    dict(type='WarmupPolyLR', warmup_iters=warmup_iters, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+param_scheduler = dict(generator=_warmup_then_poly, discriminator=_warmup_then_poly)
+
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)  # evaluated by tools/test.py
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1, save_last=True))
+
+source_train_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
+    dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+target_train_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
+    dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(
+    num_workers=1,
+    persistent_workers=True,
+    dataset=dict(
+        source=dict(data_root=f'{toy_root}/source', pipeline=source_train_pipeline),
+        target=dict(data_root=f'{toy_root}/target', pipeline=target_train_pipeline)))
+val_dataloader = dict(
+    num_workers=1,
+    persistent_workers=True,
+    dataset=dict(data_root=f'{toy_root}/target', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+env_cfg = dict(cudnn_benchmark=False)
