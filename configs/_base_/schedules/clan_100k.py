@@ -41,4 +41,6 @@ custom_hooks = [
     dict(type='CLANProgressHook'),  # iteration -> damping and preheat
     dict(type='RandomStateHook'),  # RNG states in checkpoints, restored on --resume
     dict(type='TrainingGuardHook'),  # class counts and checkpoint keys checked up front
+    # debug panels (predictions, M, D) and per-class mean M at the official snapshot cadence
+    dict(type='UDAVisualizationHook', interval=2000),
 ]
