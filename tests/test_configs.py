@@ -30,13 +30,17 @@ def data_roots(tmp_path_factory) -> dict:
                                             convert=True)))
 
 
+MIN_SCALE = (128, 64)  # (w, h): the discriminator's five stride-2 convs need this much input
+
+
 def shrink_pipeline(pipeline: list) -> None:
-    """Scale every resize/crop size of a pipeline down by SHRINK, in place."""
+    """Scale every resize/crop size of a pipeline down by SHRINK (not below MIN_SCALE), in place."""
     for transform in pipeline:
         if transform.get('type') in ('Resize', 'RandomResize') and 'scale' in transform:
-            transform['scale'] = tuple(max(16, s // SHRINK) for s in transform['scale'])
+            transform['scale'] = tuple(
+                max(low, s // SHRINK) for s, low in zip(transform['scale'], MIN_SCALE))
         if transform.get('type') == 'RandomCrop':
-            transform['crop_size'] = tuple(max(16, s // SHRINK) for s in transform['crop_size'])
+            transform['crop_size'] = tuple(max(64, s // SHRINK) for s in transform['crop_size'])
 
 
 def point_dataset_at(dataset: dict, data_roots: dict) -> None:
