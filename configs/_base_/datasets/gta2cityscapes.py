@@ -35,6 +35,7 @@ train_dataloader = dict(
     batch_size=1,  # CLAN: 1 source + 1 target image per iteration
     num_workers=4,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='UDADataset',
