@@ -30,6 +30,9 @@ METHODS = {  # display name -> toy config
 }
 WARMUP_FRACTION = 0.05  # official: 5000 warm-up / preheat iterations of 100k
 METRICS_FILE = 'toy_metrics.json'
+# One intra-op thread per tool: at these tiny sizes a second thread on a 2-core machine (beside
+# the data-loading worker and any other load) made iterations 10-30x slower, not faster.
+THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
 LOG_KEYS = ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target',
             'alignment_map_mean')
 
@@ -82,7 +85,7 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None) -> N
     with open(log_file, 'w') as out:
         proc = subprocess.Popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                env={**os.environ, 'PYTHONUNBUFFERED': '1'})
+                                env={**os.environ, 'PYTHONUNBUFFERED': '1', **THREAD_ENV})
         for line in proc.stdout:
             out.write(line)
             match = echo.search(line) if echo is not None else None
@@ -125,7 +128,8 @@ def config_options(roots: Dict[str, str], seed: int, max_iters: int | None) -> L
         warmup = max(1, round(WARMUP_FRACTION * max_iters))
         options += [f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters + 1}',
                     f'default_hooks.checkpoint.interval={max_iters}',
-                    f'model.preheat_iters={warmup}']
+                    f'model.preheat_iters={warmup}',
+                    f'default_hooks.logger.interval={max(1, min(20, max_iters // 10))}']
         for name in ('generator', 'discriminator'):
             options += [f'param_scheduler.{name}.0.end={max_iters}',
                         f'param_scheduler.{name}.0.warmup_iters={warmup}']

@@ -9,9 +9,9 @@ _base_ = [
 ]
 toy_root = 'data/toy'  # written by tools/toy_benchmark.py (tools/generate_toy_data.py)
 image_size = (128, 64)  # (width, height) the images of both domains are resized to
-max_iters = 600
-warmup_iters = 30  # official 5000 of 100k (5%)
-preheat_iters = 30  # official PREHEAT_STEPS 5000 of 100k (5%)
+max_iters = 2400
+warmup_iters = 120  # official 5000 of 100k (5%)
+preheat_iters = 120  # official PREHEAT_STEPS 5000 of 100k (5%)
 
 model = dict(
     backbone=dict(
