@@ -75,6 +75,7 @@ test_pipeline = [
 train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
+    pin_memory=False,  # a CPU demo: nothing to pin for
     dataset=dict(
         source=dict(data_root=f'{toy_root}/source', pipeline=source_train_pipeline),
         target=dict(data_root=f'{toy_root}/target', pipeline=target_train_pipeline)))
