@@ -5,8 +5,7 @@ from pathlib import Path
 import mmseg_clan  # noqa: F401  (must precede mmseg.apis: installs the mmcv.ops fallback)
 
 # isort: split
-import mmcv
-from mmengine.utils import mkdir_or_exist
+from mmengine.utils import mkdir_or_exist, track_iter_progress
 from mmseg.apis import inference_model, init_model, show_result_pyplot
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
@@ -42,7 +41,7 @@ def main() -> None:
     out_dir = Path(args.out_dir)
     mkdir_or_exist(out_dir)
     images = list_images(Path(args.input))
-    for image_path in mmcv.track_iter_progress([str(p) for p in images]):
+    for image_path in track_iter_progress([str(p) for p in images]):
         result = inference_model(model, image_path)
         out_file = out_dir / f'{Path(image_path).stem}_overlay.png'
         show_result_pyplot(model, image_path, result, opacity=args.opacity, show=False,
