@@ -84,3 +84,20 @@ def test_corrupted_image_mid_run(tmp_path, roots, monkeypatch, policy):
     log = next((tmp_path / 'work').glob('*/*.log')).read_text()
     assert 'Iter(train) [8/8]' in log and (tmp_path / 'work' / 'iter_8.pth').exists()
     assert f'skipped: cannot load image {broken}' in log
+
+
+def test_checkpoint_guard_sees_through_test_time_augmentation():
+    """tools/test.py --tta wraps the segmentor in SegTTAModel; the guard checks the segmentor."""
+    from mmengine.registry import init_default_scope
+    from mmseg.models import SegTTAModel
+
+    from mmseg_clan.engine.hooks import TrainingGuardHook
+    from tests.test_models.test_clan_builders import build_tiny_clan
+
+    init_default_scope('mmseg')
+    segmentor = build_tiny_clan()
+    runner = type('Runner', (), {'model': SegTTAModel(module=segmentor)})()
+    TrainingGuardHook().after_load_checkpoint(runner, {'state_dict': segmentor.state_dict()})
+    broken = {k: v for k, v in segmentor.state_dict().items() if not k.startswith('decode_head')}
+    with pytest.raises(ValueError, match='decode_head'):
+        TrainingGuardHook().after_load_checkpoint(runner, {'state_dict': broken})

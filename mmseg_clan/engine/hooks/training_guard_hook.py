@@ -1,7 +1,7 @@
 """Hook that refuses inconsistent training inputs with clear errors."""
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
 from ..runner.checkpoint_guard import state_dict_mismatch
@@ -49,4 +49,7 @@ class TrainingGuardHook(Hook):
 
 
 def _unwrap(model):
-    return model.module if is_model_wrapper(model) else model
+    """The segmentor inside DDP-style wrappers and test-time-augmentation models."""
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return model
