@@ -85,3 +85,18 @@ val_dataloader = dict(
     dataset=dict(data_root=f'{toy_root}/target', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 env_cfg = dict(cudnn_benchmark=False)
+# --tta: the multi-scale + flip augmentation of the base config, around the toy input size.
+tta_scales = [(int(image_size[0] * r), int(image_size[1] * r)) for r in (0.75, 1.0, 1.25)]
+tta_pipeline = [
+    dict(type='CheckedLoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale=s, keep_ratio=False, interpolation='bicubic')
+             for s in tta_scales],
+            [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
+             dict(type='RandomFlip', prob=1.0, direction='horizontal')],
+            [dict(type='LoadAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
+]
