@@ -2,24 +2,15 @@
 
 Usage: python tools/dataset_converters/gta.py data/gta --nproc 8 [--size-mismatch exclude]
 """
-import argparse
 from typing import List
 
-from mmseg_clan.datasets.conversion import SIZE_MISMATCH_POLICIES, convert_gta
+from mmseg_clan.datasets.conversion import convert_gta, converter_cli
 
 
 def main(argv: List[str] | None = None) -> int:
     """Run the converter; exit status 1 when some files are bad."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('root', help='GTA5 root holding images/ and labels/')
-    parser.add_argument('--nproc', type=int, default=1, help='number of processes')
-    parser.add_argument('--size-mismatch', choices=SIZE_MISMATCH_POLICIES, default='resize',
-                        help='label/image size mismatch: resize the label to the image '
-                        '(nearest), exclude the sample, or count it as bad')
-    args = parser.parse_args(argv)
-    summary = convert_gta(args.root, args.nproc, args.size_mismatch)
-    print(summary.format())
-    return 1 if summary.bad else 0
+    return converter_cli(convert_gta, __doc__.splitlines()[0],
+                         'GTA5 root holding images/ and labels/', argv)
 
 
 if __name__ == '__main__':

@@ -1,10 +1,16 @@
 """Importable dataset converters (the CLIs live in tools/dataset_converters/)."""
 from .cityscapes import convert_cityscapes
-from .common import SAMPLE_LIST_FILE, SIZE_MISMATCH_POLICIES, STATS_FILE, ConversionSummary
+from .common import (
+                     SAMPLE_LIST_FILE,
+                     SIZE_MISMATCH_POLICIES,
+                     STATS_FILE,
+                     ConversionSummary,
+                     converter_cli,
+)
 from .gta import convert_gta
 from .synthia import convert_synthia
 
 __all__ = [
-    'convert_cityscapes', 'convert_gta', 'convert_synthia', 'ConversionSummary',
+    'convert_cityscapes', 'convert_gta', 'convert_synthia', 'converter_cli', 'ConversionSummary',
     'SAMPLE_LIST_FILE', 'SIZE_MISMATCH_POLICIES', 'STATS_FILE'
 ]

@@ -1,4 +1,5 @@
 """Shared machinery of the converters: parallel runs, atomic writes, summaries."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -99,3 +100,23 @@ def write_source_index(root: str, results: Sequence[FileResult]) -> None:
         json.dump(stats, f)
     with open(osp.join(root, SAMPLE_LIST_FILE), 'w') as f:
         f.writelines(f'{r.name}\n' for r in usable)
+
+
+def converter_cli(convert: Callable[..., ConversionSummary], description: str, root_help: str,
+                  argv: List[str] | None = None, with_size_mismatch: bool = True) -> int:
+    """Parse a converter's command line, run ``convert`` and print its summary.
+
+    Returns the exit status: 1 when some files are bad, else 0.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('root', help=root_help)
+    parser.add_argument('--nproc', type=int, default=1, help='number of processes')
+    if with_size_mismatch:
+        parser.add_argument('--size-mismatch', choices=SIZE_MISMATCH_POLICIES, default='resize',
+                            help='label/image size mismatch: resize the label to the image '
+                            '(nearest), exclude the sample, or count it as bad')
+    args = parser.parse_args(argv)
+    options = dict(size_mismatch=args.size_mismatch) if with_size_mismatch else {}
+    summary = convert(args.root, args.nproc, **options)
+    print(summary.format())
+    return 1 if summary.bad else 0
