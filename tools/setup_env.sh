@@ -41,8 +41,15 @@ if ! "$VPY" -c 'import torch' >/dev/null 2>&1; then
         "$VPY" -m pip install $PIP_QUIET "$torch_spec"
     else
         echo "[setup] no GPU found: installing the CPU build of torch"
-        "$VPY" -m pip install $PIP_QUIET "$torch_spec" \
-            --extra-index-url https://download.pytorch.org/whl/cpu
+        cpu_index=https://download.pytorch.org/whl/cpu
+        if "$VPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+                "$cpu_index/" >/dev/null 2>&1; then
+            "$VPY" -m pip install $PIP_QUIET "$torch_spec" --extra-index-url "$cpu_index"
+        else
+            echo "[setup] $cpu_index is unreachable: taking $torch_spec from the configured" \
+                 "index (PyPI serves a CUDA build; set MMSEG_CLAN_TORCH_INDEX_URL to choose)"
+            "$VPY" -m pip install $PIP_QUIET "$torch_spec"
+        fi
     fi
 fi
 
