@@ -89,9 +89,9 @@ def test_config_trains_one_iteration_and_tests(config_path, data_roots, tmp_path
     before = {name: p.detach().clone() for name, p in runner.model.named_parameters()
               if p.requires_grad}
     runner.train()
-    losses = {key: runner.message_hub.get_scalar(f'train/{key}').current()
-              for key in runner.message_hub.log_scalars if key.startswith('train/loss')
-              for key in [key.split('/', 1)[1]]}
+    losses = {name.split('/', 1)[1]: buffer.current()
+              for name, buffer in runner.message_hub.log_scalars.items()
+              if name.startswith('train/loss')}
     assert 'loss_seg' in losses
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values()), losses
     changed = [name for name, p in runner.model.named_parameters() if name in before

@@ -1,4 +1,6 @@
 """Config switches shared by the train and test tools."""
+import os.path as osp
+
 from mmengine.config import Config
 
 AMP_WRAPPER = 'AmpOptimWrapper'
@@ -30,3 +32,18 @@ def enable_amp(cfg: Config, dtype: str | None = None) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
         if dtype is not None:
             wrapper['dtype'] = dtype
+
+
+def load_tool_config(config: str, launcher: str, cfg_options: dict | None,
+                     work_dir: str | None) -> Config:
+    """Load a config for tools/train.py or tools/test.py with mmseg's rules for the launcher,
+    ``--cfg-options`` and the work dir (default ``./work_dirs/<config name>``)."""
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
