@@ -27,7 +27,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils.train_config import enable_amp
+from mmseg_clan.utils.tool_config import enable_amp
 
 PRECISIONS = ('fp32', 'tf32', 'amp-bf16', 'amp-fp16')
 AMP_DTYPES = {'amp-bf16': 'bfloat16', 'amp-fp16': 'float16'}

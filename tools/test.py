@@ -6,7 +6,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils.train_config import load_tool_config
+from mmseg_clan.utils.tool_config import load_tool_config
 
 
 def parse_args() -> argparse.Namespace:

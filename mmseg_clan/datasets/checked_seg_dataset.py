@@ -1,7 +1,7 @@
 """A BaseSegDataset that fails loudly on missing folders, empty splits and missing labels."""
 import os.path as osp
 
-from mmseg.datasets import BaseSegDataset, CityscapesDataset
+from mmseg.datasets import BaseSegDataset
 
 
 class CheckedSegDataset(BaseSegDataset):
@@ -31,20 +31,3 @@ class CheckedSegDataset(BaseSegDataset):
                 'labels with tools/dataset_converters/ first')
         return data_list
 
-
-class ConvertedSourceDataset(CheckedSegDataset):
-    """A synthetic source dataset in the 19 Cityscapes train-id classes, read from the
-    ``*_labelTrainIds.png`` files its converter writes beside the original labels."""
-
-    METAINFO = CityscapesDataset.METAINFO
-    DEFAULT_DATA_PREFIX: dict = {}
-
-    def __init__(self,
-                 img_suffix: str = '.png',
-                 seg_map_suffix: str = '_labelTrainIds.png',
-                 data_prefix: dict | None = None,
-                 **kwargs) -> None:
-        super().__init__(
-            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
-            data_prefix=dict(self.DEFAULT_DATA_PREFIX) if data_prefix is None else data_prefix,
-            **kwargs)

@@ -1,7 +1,7 @@
 """SYNTHIA RAND-CITYSCAPES as a source dataset in the 19 Cityscapes train-id classes."""
 from mmseg.registry import DATASETS
 
-from .checked_seg_dataset import ConvertedSourceDataset
+from .converted_source_dataset import ConvertedSourceDataset
 
 
 @DATASETS.register_module()

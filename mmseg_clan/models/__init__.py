@@ -1,1 +1,1 @@
-from . import backbones, decode_heads, discriminators, losses, segmentors  # noqa: F401
+from . import backbones, decode_heads, discriminators, losses, segmentors, utils  # noqa: F401

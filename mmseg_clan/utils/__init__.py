@@ -1,11 +1,22 @@
+from .checkpoint import (
+                         check_model_state_dict,
+                         checkpoint_state_dict,
+                         prepare_checkpoint_start,
+                         read_checkpoint,
+                         register_mmengine_safe_globals,
+                         state_dict_mismatch,
+)
+from .distributed import init_cpu_distributed
 from .mmcv_ops_fallback import (
                                 CompiledOpUnavailableError,
                                 compiled_mmcv_ops_available,
                                 install_mmcv_ops_fallback,
 )
-from .safe_checkpoint import register_mmengine_safe_globals
+from .model_unwrap import unwrap_model
 
 __all__ = [
-    'CompiledOpUnavailableError', 'compiled_mmcv_ops_available', 'install_mmcv_ops_fallback',
-    'register_mmengine_safe_globals'
+    'CompiledOpUnavailableError', 'check_model_state_dict', 'checkpoint_state_dict',
+    'compiled_mmcv_ops_available', 'init_cpu_distributed', 'install_mmcv_ops_fallback',
+    'prepare_checkpoint_start', 'read_checkpoint', 'register_mmengine_safe_globals',
+    'state_dict_mismatch', 'unwrap_model'
 ]

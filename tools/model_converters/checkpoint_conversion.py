@@ -1,64 +1,30 @@
 """Shared checks for the weight converters: safe loading, key/shape validation, saving."""
-import pickle
-import zipfile
 from pathlib import Path
-from typing import Dict, Iterable, Mapping, Tuple
+from typing import Dict, Mapping, Tuple
 
 import torch
 
-MAX_LISTED_KEYS = 10
+import mmseg_clan  # noqa: F401  (safe-loading allow-list)
+from mmseg_clan.utils.checkpoint import (  # noqa: F401  (module_shapes: used by the converters)
+    checkpoint_state_dict,
+    module_shapes,
+    read_checkpoint,
+    state_dict_mismatch,
+)
 
 
 def load_state_dict_file(path: str | Path) -> Dict[str, torch.Tensor]:
     """Load a tensor state dict from ``path`` safely; a ``state_dict`` entry is unwrapped."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'{path}: checkpoint file does not exist')
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError,
-            OSError) as exc:
-        raise ValueError(f'{path}: not a readable PyTorch checkpoint '
-                         f'(corrupted, truncated or unsafe pickle): {exc}') from exc
-    if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get('state_dict'), Mapping):
-        checkpoint = checkpoint['state_dict']
-    if not isinstance(checkpoint, Mapping):
-        raise ValueError(f'{path}: expected a state dict (a mapping of names to tensors), '
-                         f'got {type(checkpoint).__name__}')
-    not_tensors = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
-    if not_tensors:
-        raise ValueError(f'{path}: expected tensors only, found non-tensor entries '
-                         f'{_listed(not_tensors)}')
-    return dict(checkpoint)
-
-
-def _listed(keys: Iterable[str]) -> str:
-    keys = sorted(keys)
-    more = f' ... and {len(keys) - MAX_LISTED_KEYS} more' if len(keys) > MAX_LISTED_KEYS else ''
-    return ', '.join(keys[:MAX_LISTED_KEYS]) + more
+    return checkpoint_state_dict(read_checkpoint(str(path)), str(path))
 
 
 def check_keys_and_shapes(state_dict: Mapping[str, torch.Tensor],
                           expected_shapes: Mapping[str, Tuple[int, ...]],
                           source: str | Path) -> None:
     """Raise a ``ValueError`` naming ``source`` on missing, unexpected or mis-shaped keys."""
-    problems = []
-    missing = set(expected_shapes) - set(state_dict)
-    unexpected = set(state_dict) - set(expected_shapes)
-    if missing:
-        problems.append(f'missing keys: {_listed(missing)}')
-    if unexpected:
-        problems.append(f'unexpected keys: {_listed(unexpected)}')
-    mismatched = [
-        f'{key} (expected {tuple(shape)}, found {tuple(state_dict[key].shape)})'
-        for key, shape in expected_shapes.items()
-        if key in state_dict and tuple(state_dict[key].shape) != tuple(shape)
-    ]
-    if mismatched:
-        problems.append(f'shape mismatches: {_listed(mismatched)}')
-    if problems:
-        raise ValueError(f'{source}: does not match the expected architecture; '
-                         + '; '.join(problems))
+    report = state_dict_mismatch(expected_shapes, state_dict)
+    if report:
+        raise ValueError(f'{source}: does not match the expected architecture:\n{report}')
 
 
 def save_checkpoint(state_dict: Mapping[str, torch.Tensor], path: str | Path,
@@ -84,11 +50,6 @@ def resnet_depth_from_keys(state_dict: Mapping[str, torch.Tensor], source: str |
                          'layer1..layer4; expected e.g. (3, 4, 6, 3) for ResNet-50 or '
                          '(3, 4, 23, 3) for ResNet-101')
     return depth
-
-
-def module_shapes(module: torch.nn.Module) -> Dict[str, Tuple[int, ...]]:
-    """Map every state-dict key of ``module`` to its tensor shape."""
-    return {key: tuple(value.shape) for key, value in module.state_dict().items()}
 
 
 def fill_missing_batch_counters(state_dict: Dict[str, torch.Tensor],

@@ -1,7 +1,8 @@
 """Hook that tells the CLAN segmentor the runner's current iteration."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
+
+from ...utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -11,7 +12,7 @@ class CLANProgressHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'set_train_progress'):
             raise TypeError(f'CLANProgressHook: model {type(model).__name__} has no '
                             'set_train_progress(iter, max_iters)')

@@ -1,10 +1,9 @@
 """Hook that refuses inconsistent training inputs with clear errors."""
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import BaseTTAModel, is_model_wrapper
 from mmseg.registry import HOOKS
 
-from ..runner.checkpoint_guard import state_dict_mismatch
+from ...utils import check_model_state_dict, checkpoint_state_dict, unwrap_model
 
 
 @HOOKS.register_module()
@@ -19,7 +18,7 @@ class TrainingGuardHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        model = _unwrap(runner.model)
+        model = unwrap_model(runner.model, through_tta=True)
         dataset = runner.train_dataloader.dataset
         classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
         if classes is None:
@@ -34,22 +33,11 @@ class TrainingGuardHook(Hook):
                 f'{name}={count}' for name, count in counts.items()))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = _unwrap(runner.model)
-        state_dict = {k[len('module.'):] if k.startswith('module.') else k: v
-                      for k, v in checkpoint.get('state_dict', checkpoint).items()}
-        only_discriminator_missing = {k: v for k, v in model.state_dict().items()
-                                      if k.startswith('discriminator.') and k not in state_dict}
-        report = state_dict_mismatch(model, {**only_discriminator_missing, **state_dict})
-        if report:
-            raise ValueError('TrainingGuardHook: the checkpoint does not match the model '
-                             f'{type(model).__name__} (another architecture?):\n{report}')
-        if only_discriminator_missing:
+        model = unwrap_model(runner.model, through_tta=True)
+        missing_discriminator = check_model_state_dict(
+            model, checkpoint_state_dict(checkpoint), allowed_missing_prefixes=('discriminator.', ),
+            source='TrainingGuardHook: the checkpoint')
+        if missing_discriminator:
             print_log('TrainingGuardHook: the checkpoint has no discriminator; it starts from '
                       'its initialisation', logger='current', level='WARNING')
 
-
-def _unwrap(model):
-    """The segmentor inside DDP-style wrappers and test-time-augmentation models."""
-    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
-        model = model.module
-    return model

@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch import Tensor
+
+from ...utils import unwrap_model
 
 SCALAR_PREFIX = 'alignment/M_'
 IMAGE_NAME = 'uda_debug'
@@ -108,7 +109,7 @@ class UDAVisualizationHook(Hook):
         self._batch: dict | None = None
 
     def before_train(self, runner) -> None:
-        model = _unwrap(runner.model)
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'debug_maps'):
             raise TypeError(f'UDAVisualizationHook: model {type(model).__name__} has no '
                             'debug_maps(data_batch) (use the CLAN segmentor)')
@@ -135,7 +136,7 @@ class UDAVisualizationHook(Hook):
         if self._batch is None:
             return
         batch, self._batch = self._batch, None
-        samples = _unwrap(runner.model).debug_maps(batch)
+        samples = unwrap_model(runner.model).debug_maps(batch)
         step = runner.iter + 1
         runner.visualizer.add_image(
             IMAGE_NAME, compose_panel(samples[:self.max_samples], self.palette,
@@ -153,6 +154,3 @@ class UDAVisualizationHook(Hook):
                   + ', '.join(f'{k[len(SCALAR_PREFIX):]} {v:.4f}' for k, v in worst),
                   logger='current')
 
-
-def _unwrap(model):
-    return model.module if is_model_wrapper(model) else model

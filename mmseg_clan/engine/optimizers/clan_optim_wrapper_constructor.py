@@ -4,9 +4,10 @@ from collections import Counter
 from typing import Dict
 
 import torch.nn as nn
-from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
+
+from ...utils import unwrap_model
 
 REPEAT_KEY = 'official_repeated_backbone_updates'
 
@@ -43,8 +44,7 @@ class CLANOptimWrapperConstructor:
         self.optim_wrapper_cfg = copy.deepcopy(optim_wrapper_cfg)
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
-        if is_model_wrapper(model):
-            model = model.module
+        model = unwrap_model(model)
         discriminator = getattr(model, 'discriminator', None)
         has_disc_cfg = 'discriminator' in self.optim_wrapper_cfg
         if (discriminator is not None) != has_disc_cfg:

@@ -1,5 +1,5 @@
 """CLAN decode head: one or two DeepLab-v2 ASPP classifiers on the same feature."""
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
+from ..utils import fuse_logits
 from .aspp_v2_classifier import ASPPV2Classifier
 
 
@@ -57,6 +58,13 @@ class DualASPPV2Head(BaseDecodeHead):
         """The classifiers in order."""
         return [getattr(self, f'classifier{i + 1}') for i in range(self.num_classifiers)]
 
+    def discrepancy_parameters(self) -> Tuple[List[Tensor], List[Tensor]]:
+        """The parameters of C1 and C2 compared by the weight-discrepancy loss (official: all
+        weights and biases of each classifier)."""
+        if self.num_classifiers != 2:
+            raise ValueError('DualASPPV2Head: the weight-discrepancy loss needs two classifiers')
+        return list(self.classifier1.parameters()), list(self.classifier2.parameters())
+
     def forward_classifiers(self, inputs: List[Tensor]) -> List[Tensor]:
         """Logits of each classifier at feature resolution."""
         x = self._transform_inputs(inputs)
@@ -69,7 +77,7 @@ class DualASPPV2Head(BaseDecodeHead):
         logits = self.forward_classifiers(inputs)
         if return_classifier_logits:
             return logits
-        return logits[0] if len(logits) == 1 else logits[0] + logits[1]
+        return fuse_logits(logits)
 
     def loss(self, inputs: List[Tensor], batch_data_samples: SampleList, train_cfg) -> dict:
         """Segmentation loss of every classifier, for use by a plain EncoderDecoder."""
