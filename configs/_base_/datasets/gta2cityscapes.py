@@ -1,7 +1,8 @@
 # GTA5 -> Cityscapes, the official CLAN data pipeline (CLAN reference README, "Data" and
 # "Evaluation"): whole-image resize (bicubic images, nearest labels), image-only scale jitter,
 # flip 0.5, images kept BGR (the model's data_preprocessor subtracts the Caffe mean).
-# Prepare the data with tools/dataset_converters/{gta,cityscapes}.py.
+# Prepare the data with tools/dataset_converters/{gta,cityscapes}.py. Labels are read by
+# CheckedLoadAnnotations: 8-bit train ids 0..18 or 255 at the original image's size, else an error.
 # For the Cityscapes test server, set test_dataloader's data_prefix to leftImg8bit/test and
 # test_evaluator = dict(type='CityscapesMetric', format_only=True, keep_results=True,
 # output_dir='work_dirs/format_results'): it writes *_leftImg8bit.png label-id files.
@@ -10,7 +11,7 @@ cityscapes_data_root = 'data/cityscapes'
 
 source_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=(1280, 720), keep_ratio=False, interpolation='bicubic'),
     dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
     dict(type='RandomFlip', prob=0.5),
@@ -27,7 +28,7 @@ target_train_pipeline = [
 test_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 
@@ -74,7 +75,7 @@ tta_pipeline = [
              for s in tta_scales],
             [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
              dict(type='RandomFlip', prob=1.0, direction='horizontal')],
-            [dict(type='LoadAnnotations')],
+            [dict(type='CheckedLoadAnnotations')],
             [dict(type='PackSegInputs')],
         ])
 ]

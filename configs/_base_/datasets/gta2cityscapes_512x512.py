@@ -3,7 +3,7 @@ _base_ = ['./gta2cityscapes.py']
 crop_size = (512, 512)
 source_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='RandomResize', scale=(1280, 720), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),

@@ -7,7 +7,7 @@ synthia_data_root = 'data/synthia'
 
 source_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=(1280, 760), keep_ratio=False, interpolation='bicubic'),
     dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
     dict(type='RandomFlip', prob=0.5),

@@ -1,4 +1,5 @@
+from .checked_load_annotations import CheckedLoadAnnotations
 from .checked_load_image import CheckedLoadImageFromFile
 from .image_scale_jitter import ImageScaleJitter
 
-__all__ = ['CheckedLoadImageFromFile', 'ImageScaleJitter']
+__all__ = ['CheckedLoadAnnotations', 'CheckedLoadImageFromFile', 'ImageScaleJitter']
