@@ -53,7 +53,7 @@ default_hooks = dict(
 
 source_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
     dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
     dict(type='RandomFlip', prob=0.5),
@@ -69,7 +69,7 @@ target_train_pipeline = [
 test_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(
@@ -96,7 +96,7 @@ tta_pipeline = [
              for s in tta_scales],
             [dict(type='RandomFlip', prob=0.0, direction='horizontal'),
              dict(type='RandomFlip', prob=1.0, direction='horizontal')],
-            [dict(type='LoadAnnotations')],
+            [dict(type='CheckedLoadAnnotations')],
             [dict(type='PackSegInputs')],
         ])
 ]
