@@ -92,3 +92,20 @@ def test_format_only_writes_label_id_pngs(tmp_path):
     assert metric.compute_metrics(metric.results) == {}
     written = np.asarray(Image.open(tmp_path / 'out' / 'a_000000_000001_leftImg8bit.png'))
     np.testing.assert_array_equal(written, to_label_ids(pred.astype(np.uint8)))
+
+
+def test_present_and_all_class_means_are_both_reported():
+    metric = UDAIoUMetric(class_subsets=dict(mIoU2=['road', 'sky']))
+    metric.dataset_meta = dict(classes=CLASSES)
+    road, sky = CLASSES.index('road'), CLASSES.index('sky')
+    gt = np.full((4, 8), road)
+    gt[:, 4:] = 255  # ignored
+    pred = gt.copy()
+    pred[0, 0] = sky  # sky predicted where the label says road: sky IoU 0, road IoU 15/16
+    metric.process({}, [sample(pred, gt)])
+    results = metric.compute_metrics(metric.results)
+    assert results['num_classes_present'] == 2
+    assert results['mIoU'] == pytest.approx(100 * (15 / 16 + 0) / 2, abs=0.006)
+    assert results['mIoU_all'] == pytest.approx(100 * (15 / 16) / 19, abs=0.006)
+    assert results['mIoU2'] == results['mIoU']
+    assert results['mIoU2_all'] == results['mIoU']  # both classes of the subset are present

@@ -1,4 +1,4 @@
-"""IoU metric that also reports mIoU over class subsets from the same confusion counts."""
+"""IoU metric that refuses unknown label ids and reports mIoU over class subsets."""
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,21 +17,29 @@ def class_iou(results: Sequence[tuple[torch.Tensor, ...]]) -> np.ndarray:
 
 
 def subset_mean_iou(iou: np.ndarray, class_names: Sequence[str],
-                    subset: Sequence[str]) -> float:
-    """Mean IoU (ignoring NaN) over the classes named in ``subset``."""
+                    subset: Sequence[str], absent_as_zero: bool = False) -> float:
+    """Mean IoU over the classes named in ``subset``: over those present (IoU not NaN), or
+    over all of them with absent classes counted as 0."""
     unknown = [c for c in subset if c not in class_names]
     if unknown:
         raise KeyError(f'class_subsets: unknown classes {unknown}; known: {list(class_names)}')
-    return float(np.nanmean(iou[[list(class_names).index(c) for c in subset]]))
+    values = iou[[list(class_names).index(c) for c in subset]]
+    return float(np.nan_to_num(values).mean() if absent_as_zero else np.nanmean(values))
 
 
 @METRICS.register_module()
 class UDAIoUMetric(IoUMetric):
-    """mmseg's IoUMetric (per-class table, aAcc, mIoU, mAcc) plus one mIoU per class subset.
+    """mmseg's IoUMetric (per-class table, aAcc, mIoU, mAcc) plus explicit class counts.
+
+    mmseg's ``mIoU`` averages the classes present (with pixels in the labels or predictions);
+    ``mIoU_all`` averages all classes with absent ones counted as 0, and
+    ``num_classes_present`` says how many ``mIoU`` covers. Each class subset adds ``name`` and
+    ``name_all`` the same way. A label id that is neither a class nor ``ignore_index``, or a
+    label whose size differs from the prediction's, is an error naming the image.
 
     Args:
         class_subsets (dict, optional): name -> class names, e.g. ``dict(mIoU16=[...],
-            mIoU13=[...])`` for SYNTHIA->Cityscapes; each adds a ``name`` metric in %.
+            mIoU13=[...])`` for SYNTHIA->Cityscapes; each adds metrics in %.
         **kwargs: IoUMetric arguments.
     """
 
@@ -39,17 +47,49 @@ class UDAIoUMetric(IoUMetric):
         super().__init__(**kwargs)
         self.class_subsets = dict(class_subsets or {})
 
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Check every ground-truth label, then accumulate mmseg's counts."""
+        if not self.format_only:
+            for data_sample in data_samples:
+                self._check_label(data_sample)
+        super().process(data_batch, data_samples)
+
+    def _check_label(self, data_sample: dict) -> None:
+        num_classes = len(self.dataset_meta['classes'])
+        pred = data_sample['pred_sem_seg']['data'].squeeze()
+        label = data_sample['gt_sem_seg']['data'].squeeze()
+        name = data_sample.get('seg_map_path') or data_sample.get('img_path')
+        if pred.shape != label.shape:
+            raise ValueError(f'{name}: label size {tuple(label.shape)} differs from the '
+                             f'prediction size {tuple(pred.shape)} (image '
+                             f'{data_sample.get("img_path")})')
+        unknown = (label != self.ignore_index) & ((label < 0) | (label >= num_classes))
+        if unknown.any():
+            ids = torch.unique(label[unknown]).tolist()
+            raise ValueError(
+                f'{name}: {int(unknown.sum())} label pixels hold ids {ids[:10]} that are neither '
+                f'class ids 0..{num_classes - 1} nor the ignore index {self.ignore_index} '
+                f'(image {data_sample.get("img_path")}); they would be dropped from the metric')
+
     def compute_metrics(self, results: list) -> dict[str, float]:
-        """Compute mmseg's metrics, then the subset mIoUs, and print them side by side."""
+        """Compute mmseg's metrics, then the explicit ones, and print them side by side."""
         metrics = super().compute_metrics(results)
-        if self.format_only or not self.class_subsets:
+        if self.format_only:
             return metrics
         iou = class_iou(results)
-        class_names = self.dataset_meta['classes']
-        table = PrettyTable(['subset', 'classes', 'mIoU'])
-        table.add_row(['all', len(class_names), metrics['mIoU']])
+        class_names = list(self.dataset_meta['classes'])
+        metrics['num_classes_present'] = int((~np.isnan(iou)).sum())
+        metrics['mIoU_all'] = round(float(np.nan_to_num(iou).mean()) * 100, 2)
+        table = PrettyTable(['mIoU', 'classes', 'present', 'over present', 'over all (absent=0)'])
+        table.add_row(['mIoU / mIoU_all', len(class_names), metrics['num_classes_present'],
+                       metrics['mIoU'], metrics['mIoU_all']])
         for name, subset in self.class_subsets.items():
             metrics[name] = round(subset_mean_iou(iou, class_names, subset) * 100, 2)
-            table.add_row([name, len(subset), metrics[name]])
-        print_log('\n' + table.get_string(), logger=MMLogger.get_current_instance())
+            metrics[f'{name}_all'] = round(
+                subset_mean_iou(iou, class_names, subset, absent_as_zero=True) * 100, 2)
+            present = int((~np.isnan(iou[[class_names.index(c) for c in subset]])).sum())
+            table.add_row([f'{name} / {name}_all', len(subset), present, metrics[name],
+                           metrics[f'{name}_all']])
+        print_log('mIoU over the classes present (with pixels in labels or predictions) and over '
+                  'all classes:\n' + table.get_string(), logger=MMLogger.get_current_instance())
         return metrics
