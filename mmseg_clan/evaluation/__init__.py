@@ -1,3 +1,12 @@
+from .feature_alignment import (
+                                ClassFeatureStats,
+                                alignment_scores,
+                                cell_majority_labels,
+                                class_feature_stats,
+)
 from .metrics import UDAIoUMetric, class_iou, subset_mean_iou
 
-__all__ = ['UDAIoUMetric', 'class_iou', 'subset_mean_iou']
+__all__ = [
+    'ClassFeatureStats', 'UDAIoUMetric', 'alignment_scores', 'cell_majority_labels',
+    'class_feature_stats', 'class_iou', 'subset_mean_iou'
+]
