@@ -40,3 +40,17 @@ def count_train_ids(train_ids: np.ndarray, num_classes: int = 19) -> Dict[int, i
     """Pixel count per train id present in a train-id image (ignore excluded)."""
     counts = np.bincount(train_ids.ravel(), minlength=256)[:num_classes]
     return {int(c): int(n) for c, n in enumerate(counts) if n > 0}
+
+
+def describe_invalid_train_ids(train_ids: np.ndarray, num_classes: int = 19,
+                               ignore_index: int = IGNORE_INDEX) -> str:
+    """'' when a uint8 label holds only ids 0..num_classes-1 and ``ignore_index``, else what
+    is wrong (the offending ids and their pixel count)."""
+    counts = np.bincount(train_ids.ravel(), minlength=256)
+    counts[:num_classes] = 0
+    counts[ignore_index] = 0
+    unknown = np.flatnonzero(counts)
+    if not unknown.size:
+        return ''
+    return (f'ids {unknown.tolist()[:10]} ({int(counts.sum())} pixels) are neither class ids '
+            f'0..{num_classes - 1} nor the ignore index {ignore_index}')

@@ -16,7 +16,17 @@ def read_synthia_label_ids(path: str) -> np.ndarray:
         raise ValueError(f'expected a 16-bit PNG with at least 3 channels, got dtype '
                          f'{label.dtype} and shape {label.shape}')
     # OpenCV returns BGR(A), so the first RGB channel is channel 2.
-    return label[:, :, 2].astype(np.int64)
+    class_ids = label[:, :, 2].astype(np.int64)
+    if not class_ids.any():
+        for channel, name in ((1, 'second (G)'), (0, 'third (B)')):
+            other = label[:, :, channel]
+            if other.any() and other.max() < NUM_SYNTHIA_IDS:
+                raise ValueError(
+                    'class ids are all 0 (void) in the first (R) channel, while the '
+                    f'{name} channel holds plausible class ids '
+                    f'{np.unique(other).tolist()[:10]}: the channels look swapped; SYNTHIA '
+                    'labels hold the class id in the first channel in RGB order')
+    return class_ids
 
 
 def convert_synthia(root: str, nproc: int = 1,

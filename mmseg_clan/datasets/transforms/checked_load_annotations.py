@@ -5,6 +5,8 @@ import numpy as np
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
+from ..label_maps import describe_invalid_train_ids
+
 
 @TRANSFORMS.register_module()
 class CheckedLoadAnnotations(LoadAnnotations):
@@ -52,7 +54,9 @@ class CheckedLoadAnnotations(LoadAnnotations):
             original = label.copy()
             for old_id, new_id in results['label_map'].items():
                 label[original == old_id] = new_id
-        self._check_ids(path, label)
+        problem = describe_invalid_train_ids(label, self.num_classes, self.ignore_index)
+        if problem:
+            raise ValueError(f'label {path}: {problem}')
         results['gt_seg_map'] = label
         results['seg_fields'].append('gt_seg_map')
 
@@ -73,17 +77,6 @@ class CheckedLoadAnnotations(LoadAnnotations):
                 f'{label.dtype} with {channels} channel(s) (shape {label.shape}); convert the '
                 'labels with tools/dataset_converters/')
         return label
-
-    def _check_ids(self, path: str, label: np.ndarray) -> None:
-        counts = np.bincount(label.ravel(), minlength=256)
-        counts[:self.num_classes] = 0
-        counts[self.ignore_index] = 0
-        unknown = np.flatnonzero(counts)
-        if unknown.size:
-            raise ValueError(
-                f'label {path}: ids {unknown.tolist()[:10]} ({int(counts.sum())} pixels) are '
-                f'neither class ids 0..{self.num_classes - 1} nor the ignore index '
-                f'{self.ignore_index}')
 
     def __repr__(self) -> str:
         return (f'{super().__repr__()[:-1]}, num_classes={self.num_classes}, '
