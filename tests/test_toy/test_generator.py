@@ -14,17 +14,17 @@ from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from PIL import Image
 
 import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
-from mmseg_clan.datasets import toy_street_scenes
-from mmseg_clan.datasets.toy_street_scenes import (
-    META_FILE,
-    TRAIN_ID_NAMES,
-    clip_polygon,
-    generate_toy_benchmark,
-)
+from mmseg_clan.toy import benchmark as toy_writer
+from mmseg_clan.toy import random_class_shift
+from mmseg_clan.toy.benchmark import META_FILE, SHIFT_FILE, generate_toy_benchmark
+from mmseg_clan.toy.geometry import clip_polygon
+from mmseg_clan.toy.labels import TRAIN_ID_NAMES
+from mmseg_clan.toy.styles import TARGET_CLASS_SHIFT
 
 REPO_ROOT = Path(__file__).parents[2]
 SOURCE_SIZE, TARGET_SIZE = (96, 48), (80, 40)  # (width, height)
-SMALL = dict(num_source=4, num_target_train=3, num_target_val=2, source_size=SOURCE_SIZE,
+SMALL = dict(num_source=4, num_target_train=3, num_target_val=2, num_pretrain=2,
+             source_size=SOURCE_SIZE,
              target_size=TARGET_SIZE, seed=0)
 # Cityscapes label ids (cityscapesscripts), and their train ids with 255 for ignored labels.
 VALID_IDS = {label.id for label in labels if label.id >= 0}
@@ -149,7 +149,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     generate_toy_benchmark(str(tmp_path / 'b'), nproc=2, **SMALL)
     generate_toy_benchmark(str(tmp_path / 'c'), **{**SMALL, 'seed': 1})
     digests_a = file_digests(tmp_path / 'a')
-    assert len(digests_a) == 4 * 2 + 5 * 3 + 1
+    assert len(digests_a) == (4 + 2) * 2 + 5 * 3 + 2  # + meta and class-shift json
     assert file_digests(tmp_path / 'b') == digests_a
     digests_c = file_digests(tmp_path / 'c')
     assert digests_c.keys() == digests_a.keys()
@@ -164,7 +164,7 @@ def test_existing_benchmark_is_reused(toy, monkeypatch):
     def must_not_run(task):
         raise AssertionError(f'regenerated {task}')
 
-    monkeypatch.setattr(toy_street_scenes, 'generate_sample', must_not_run)
+    monkeypatch.setattr(toy_writer, 'generate_sample', must_not_run)
     again = generate_toy_benchmark(str(root), **SMALL)
     assert again['reused'] and not meta['reused']
     assert again['stats'] == meta['stats']
@@ -223,51 +223,54 @@ def _pixels(root: Path, domain: str):
     return rgb[keep].astype(np.float64), train_ids[keep]
 
 
-def _nearest_mean_accuracy(means: np.ndarray, rgb: np.ndarray, train_ids: np.ndarray) -> float:
-    """Pixel accuracy of classifying each pixel by its nearest class-mean colour."""
-    distances = ((rgb[:, None, :] - means[None]) ** 2).sum(-1)
-    return float((distances.argmin(1) == train_ids).mean())
-
-
-def test_domains_differ_in_layout_and_appearance(tmp_path):
+def test_domains_differ_as_designed(tmp_path):
+    """Shifted classes move in colour, aligned ones barely; persons grow; frequencies differ."""
     meta = generate_toy_benchmark(str(tmp_path), num_source=24, num_target_train=24,
                                   num_target_val=0, source_size=(128, 64),
                                   target_size=(128, 64), seed=3)
     source_rgb, source_ids = _pixels(tmp_path, 'source')
     target_rgb, target_ids = _pixels(tmp_path, 'target')
-
-    # The reported statistics are those of the files.
+    index = {name: i for i, name in enumerate(TRAIN_ID_NAMES)}
     fractions = {}
     for domain, ids in (('source', source_ids), ('target', target_ids)):
         fractions[domain] = np.bincount(ids, minlength=19) / ids.size
         np.testing.assert_allclose(
             [meta['stats'][domain]['class_fraction'][n] for n in TRAIN_ID_NAMES],
             fractions[domain], atol=2e-6)
-    index = {name: i for i, name in enumerate(TRAIN_ID_NAMES)}
-    source_fraction, target_fraction = fractions['source'], fractions['target']
-    assert source_fraction[index['car']] > 1.5 * target_fraction[index['car']]
-    assert target_fraction[index['person']] > 2 * source_fraction[index['person']]
-    assert target_fraction[index['vegetation']] > 2 * source_fraction[index['vegetation']]
-    assert source_fraction[index['building']] > 1.1 * target_fraction[index['building']]
-    assert target_fraction[index['sky']] > 1.2 * source_fraction[index['sky']]
+    assert fractions['source'][index['car']] > 1.5 * fractions['target'][index['car']]
+    assert fractions['target'][index['person']] > 2 * fractions['source'][index['person']]
 
-    # Per-class appearance shifts: mean colours of the main classes lie far apart.
-    for name in ('road', 'sidewalk', 'building', 'vegetation', 'sky', 'car'):
+    def colour_shift(name: str) -> float:
         c = index[name]
-        shift = np.linalg.norm(source_rgb[source_ids == c].mean(0) -
-                               target_rgb[target_ids == c].mean(0))
-        assert shift > 30, (name, shift)
+        return float(np.linalg.norm(source_rgb[source_ids == c].mean(0) -
+                                    target_rgb[target_ids == c].mean(0)))
 
-    # Colour alone does not solve either domain, and what colour says does not transfer.
-    source_means = np.stack([source_rgb[source_ids == c].mean(0) if (source_ids == c).any()
-                             else np.full(3, 1e6) for c in range(19)])
-    target_means = np.stack([target_rgb[target_ids == c].mean(0) if (target_ids == c).any()
-                             else np.full(3, 1e6) for c in range(19)])
-    source_on_source = _nearest_mean_accuracy(source_means, source_rgb, source_ids)
-    source_on_target = _nearest_mean_accuracy(source_means, target_rgb, target_ids)
-    target_on_target = _nearest_mean_accuracy(target_means, target_rgb, target_ids)
-    assert source_on_source < 0.7 and target_on_target < 0.7
-    assert source_on_source - source_on_target > 0.15
+    for shifted in ('vegetation', 'traffic sign', 'sidewalk'):
+        assert TARGET_CLASS_SHIFT[shifted][0] == 'colour'
+        for aligned in ('pole', 'fence', 'rider'):
+            assert TARGET_CLASS_SHIFT[aligned] == ('none', 0.0)
+            assert colour_shift(shifted) > 3 * colour_shift(aligned), (shifted, aligned)
+
+
+def test_class_shift_is_written_and_validated(toy, tmp_path):
+    root, meta = toy
+    written = json.loads((root / SHIFT_FILE).read_text())
+    assert {n: (v['kind'], v['severity']) for n, v in written.items()} == TARGET_CLASS_SHIFT
+    assert meta['params']['class_shift']['vegetation'] == ['colour', 1.0]
+    other = random_class_shift(5)
+    assert other != TARGET_CLASS_SHIFT and other == random_class_shift(5)
+    changed = generate_toy_benchmark(str(tmp_path / 'other'), **{**SMALL, 'class_shift': other})
+    assert changed['checksum'] != meta['checksum']
+    with pytest.raises(ValueError, match="'road'"):
+        generate_toy_benchmark(str(tmp_path / 'bad'),
+                               **{**SMALL, 'class_shift': {**other, 'road': ('size', 0.5)}})
+
+
+def test_changed_file_fails_the_checksum(tmp_path):
+    generate_toy_benchmark(str(tmp_path), **SMALL)
+    (tmp_path / 'pretrain' / 'images' / '00001.png').write_bytes(b'changed')
+    with pytest.raises(ValueError, match='checksum'):
+        generate_toy_benchmark(str(tmp_path), **SMALL)
 
 
 def test_command_line_tool(tmp_path):
