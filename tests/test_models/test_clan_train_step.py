@@ -10,7 +10,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 import mmseg_clan  # noqa: F401
-from mmseg_clan.models.segmentors import NonFiniteLossError
+from mmseg_clan.models.segmentors import NonFiniteLossError, SourceGeometry, TargetGeometry
+from mmseg_clan.models.segmentors.batch_geometry import crop_and_upsample
 
 from .test_clan_builders import build_tiny_clan, fake_domain_batch, optim_wrapper_cfg
 
@@ -86,6 +87,9 @@ def test_variants_by_config():
     source_only.set_train_progress(0, 10)
     assert set(source_only.train_step(_data(), wrapper)) == {'loss_seg', 'loss',
                                                              'nonfinite_skips'}
+    source_batch_only = dict(source=_data()['source'])
+    assert set(source_only.train_step(source_batch_only, wrapper)) == {
+        'loss_seg', 'loss', 'nonfinite_skips'}
     adaptseg = build_tiny_clan(decode_head=dict(type='DualASPPV2Head', in_channels=64,
                                                 num_classes=19, num_classifiers=1),
                                use_weight_loss=False, use_adaptive_weighting=False)
@@ -130,6 +134,39 @@ def test_nonfinite_skip_policy_skips_whole_step():
         assert param.requires_grad == before[name].requires_grad
     assert all(p.requires_grad for p in model.discriminator.parameters())
     assert model.train_step(_data(), wrapper)['nonfinite_skips'].item() == 2
+    assert model.applied_updates == 0
+
+
+@pytest.mark.parametrize('limits,message', [
+    (dict(max_consecutive_skips=3), r'3 consecutive steps skipped \(max_consecutive_skips=3\)'),
+    (dict(max_total_skips=2), r'2 steps skipped in all \(max_total_skips=2\)')])
+def test_nonfinite_skips_are_bounded_and_logged(limits, message, caplog):
+    model, wrapper = _setup(nonfinite_policy='skip', **limits)
+    model.set_train_progress(7, 100)
+    model.discriminator.classifier.bias.data.fill_(float('inf'))
+    with pytest.raises(NonFiniteLossError, match=message):
+        for _ in range(5):
+            model.train_step(_data(), wrapper)
+
+
+def test_a_finite_step_resets_the_consecutive_skip_count():
+    model, wrapper = _setup(nonfinite_policy='skip', max_consecutive_skips=2)
+    model.set_train_progress(7, 100)
+    bias = model.discriminator.classifier.bias
+    finite_bias = bias.detach().clone()
+    for _ in range(3):
+        bias.data.fill_(float('inf'))
+        assert set(model.train_step(_data(), wrapper)) == {'nonfinite_skips'}
+        bias.data.copy_(finite_bias)
+        assert 'loss_adv' in model.train_step(_data(), wrapper)
+    assert model.nonfinite_guard.total_skips == 3 and model.applied_updates == 3
+
+
+def test_skip_limits_are_validated():
+    with pytest.raises(ValueError, match='skip limits must be >= 1'):
+        build_tiny_clan(nonfinite_policy='skip', max_consecutive_skips=0)
+    with pytest.raises(ValueError, match='nonfinite_policy must be one of'):
+        build_tiny_clan(nonfinite_policy='ignore')
 
 
 def _predict_samples(ori_hw, flip=False):
@@ -176,10 +213,10 @@ def test_loss_math_runs_in_fp32_under_autocast():
     model.decode_head.register_forward_hook(lambda m, i, out: head_dtypes.append(out[0].dtype))
 
     def run(context):
-        return model.forward_backward_on_features(lambda: [f_s], labels, lambda: [f_t],
-                                                  (64, 128), backward,
-                                                  generator_context=context,
-                                                  discriminator_context=context)
+        return model.forward_backward_on_features(
+            lambda: [f_s], SourceGeometry(labels, None), lambda: [[f_t]],
+            TargetGeometry(None, [(64, 128)]), backward, generator_context=context,
+            discriminator_context=context).log_vars
     full = run(nullcontext)
     mixed = run(lambda: torch.autocast('cpu', dtype=torch.bfloat16))
     assert head_dtypes == [torch.float32] * 2 + [torch.bfloat16] * 2
@@ -201,11 +238,11 @@ def test_nonfinite_gradient_with_finite_losses_is_caught():
 
 
 def test_preprocessor_without_size_divisor_is_a_clear_error():
-    model, wrapper = _setup()
-    model.set_train_progress(0, 10)
-    model.data_preprocessor.size_divisor = None
+    preprocessor = build_tiny_clan().data_preprocessor
     with pytest.raises(ValueError, match='size_divisor=1'):
-        model.train_step(_data(), wrapper)
+        build_tiny_clan(data_preprocessor=dict(
+            type='SegDataPreProcessor', mean=preprocessor.mean.flatten().tolist(),
+            std=preprocessor.std.flatten().tolist(), size_divisor=None))
 
 
 def test_source_images_of_different_sizes_in_one_batch():
@@ -226,13 +263,14 @@ def test_source_images_of_different_sizes_in_one_batch():
     model.decode_head.classifier_losses = spy
     log_vars = model.train_step(dict(source=source, target=_data()['target']), wrapper)
     assert torch.isfinite(log_vars['loss_seg'])
-    torch.testing.assert_close(captured[0], torch.stack(labels))
+    torch.testing.assert_close(captured[0], torch.stack(labels)[:, 0])
 
     valid = torch.randn(1, 2, 6, 9)
     padded = torch.full((1, 2, 8, 12), 1e3)
     padded[..., :6, :9] = valid
-    out = model._crop_and_upsample(torch.cat([torch.zeros(1, 2, 8, 12), padded]),
-                                   [(1.0, 1.0), (48 / 64, 72 / 96)], (32, 48))
+    out = crop_and_upsample(torch.cat([torch.zeros(1, 2, 8, 12), padded]),
+                            [(1.0, 1.0), (48 / 64, 72 / 96)], (32, 48),
+                            model.decode_head.upsample)
     torch.testing.assert_close(out[1:], F.interpolate(valid, (32, 48), mode='bilinear',
                                                       align_corners=True))
 

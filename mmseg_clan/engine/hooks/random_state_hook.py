@@ -1,4 +1,5 @@
 """Hook that makes a resumed run continue with the random state of the interrupted one."""
+import logging
 import random
 
 import numpy as np
@@ -81,7 +82,7 @@ class RandomStateHook(Hook):
             return
         if state is None:
             print_log(f'RandomStateHook: the resumed checkpoint has no {CHECKPOINT_KEY!r}; '
-                      'the random state is not restored', logger='current', level='WARNING')
+                      'the random state is not restored', logger='current', level=logging.WARNING)
             return
         dataset = runner.train_dataloader.dataset
         if 'dataset_seed' in state and getattr(dataset, 'seed', None) != state['dataset_seed']:
@@ -96,6 +97,6 @@ class RandomStateHook(Hook):
         if len(per_rank) != get_world_size():
             print_log(f'RandomStateHook: the checkpoint holds {len(per_rank)} ranks\' random '
                       f'states, this run has {get_world_size()}; every rank takes rank 0\'s',
-                      logger='current', level='WARNING')
+                      logger='current', level=logging.WARNING)
         rank_state = per_rank[get_rank() if len(per_rank) == get_world_size() else 0]
         loop.dataloader_iterator = _RestoreAfterSkip(loop, loop.iter, rank_state)

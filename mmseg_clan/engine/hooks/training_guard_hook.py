@@ -1,4 +1,6 @@
 """Hook that refuses inconsistent training inputs with clear errors."""
+import logging
+
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmseg.registry import HOOKS
@@ -39,5 +41,5 @@ class TrainingGuardHook(Hook):
             source='TrainingGuardHook: the checkpoint')
         if missing_discriminator:
             print_log('TrainingGuardHook: the checkpoint has no discriminator; it starts from '
-                      'its initialisation', logger='current', level='WARNING')
+                      'its initialisation', logger='current', level=logging.WARNING)
 

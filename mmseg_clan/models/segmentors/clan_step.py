@@ -1,0 +1,190 @@
+"""One CLAN iteration as the paper's four terms, back-propagated in the official order:
+
+1. segmentation: focal loss of both classifiers on the source (D frozen; its backward frees the
+   source graph before the target forward);
+2. adversarial: the fused target prediction through the frozen D, labelled "source", each pixel
+   weighted by eps + lambda_local * M after the preheat;
+3. weight discrepancy: cos(W1, W2) + 1 of the two classifiers;
+4. discriminator: D unfrozen, on the detached source and target predictions.
+"""
+from contextlib import nullcontext
+from typing import Callable, ContextManager, Dict, List, NamedTuple, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmseg.models.utils import resize
+from torch import Tensor, nn
+
+from ...utils import unwrap_model
+from ..losses import adversarial_bce_loss, alignment_map, at_least_fp32, weight_discrepancy_loss
+from ..utils import fuse_logits
+from .batch_geometry import (
+    SourceGeometry,
+    TargetGeometry,
+    TargetGroup,
+    source_logits_at_label_size,
+    target_groups,
+    weighted_mean,
+)
+from .clan_schedule import adversarial_loss_factor, weight_loss_factor
+
+SOURCE_DOMAIN_LABEL = 0.0  # official: source = 0
+TARGET_DOMAIN_LABEL = 1.0  # official: target = 1
+
+Backward = Callable[[str, Tensor], None]
+Context = Callable[[], ContextManager]
+
+
+class StepOutputs(NamedTuple):
+    """Detached results of one iteration: log values, and per target group its batch indices,
+    M and D's upsampled output on the target as the generator's adversarial term saw them."""
+    log_vars: Dict[str, Tensor]
+    target_indices: List[List[int]]
+    alignment_maps: List[Tensor | None]
+    discriminator_target_logits: List[Tensor]
+
+
+class TermBackward:
+    """Back-propagates each named loss term through its optimiser wrapper (``loss_d_*``: the
+    discriminator's) and records the terms for the non-finite guard."""
+
+    def __init__(self, generator, discriminator=None) -> None:
+        self.generator, self.discriminator = generator, discriminator
+        self.terms: List[Tuple[str, Tensor]] = []
+
+    def __call__(self, name: str, loss: Tensor) -> None:
+        self.terms.append((name, loss.detach()))
+        (self.discriminator if name.startswith('loss_d_') else self.generator).backward(loss)
+
+
+def set_requires_grad(module: nn.Module | None, requires_grad: bool) -> None:
+    """Freeze or unfreeze every parameter of ``module`` (None: nothing)."""
+    if module is not None:
+        for param in module.parameters():
+            param.requires_grad_(requires_grad)
+
+
+def discriminate(discriminator: nn.Module, probs: Tensor, size: Tuple[int, int],
+                 context: Context = nullcontext) -> Tensor:
+    """Discriminator logits of class probabilities, upsampled (bilinear, align_corners=True,
+    official) to ``size``."""
+    with context():
+        logits = discriminator(probs.to(next(discriminator.parameters()).dtype))
+    return resize(at_least_fp32(logits), size=tuple(size), mode='bilinear', align_corners=True,
+                  warning=False)
+
+
+def segmentation_step(model, source_logits: List[Tensor], source: SourceGeometry,
+                      backward: Backward) -> Tuple[Dict[str, Tensor], Tensor]:
+    """Segmentation loss of every classifier on the source labels; returns its log values and
+    the detached fused source probabilities at label size (the discriminator's input)."""
+    head = unwrap_model(model.decode_head)
+    logits = [source_logits_at_label_size(at_least_fp32(z), source, head.upsample)
+              for z in source_logits]
+    losses = head.classifier_losses(logits, source.labels)
+    backward('loss_seg', sum(losses.values()))
+    return ({k: v.detach() for k, v in losses.items()},
+            F.softmax(fuse_logits(logits).detach(), dim=1))
+
+
+def target_alignment_maps(groups: List[TargetGroup]) -> List[Tensor | None]:
+    """M = 1 - cos(p1, p2) of each target group (None with one classifier); not detached."""
+    return [alignment_map(F.softmax(g.logits[0], dim=1), F.softmax(g.logits[1], dim=1))
+            if len(g.logits) == 2 else None for g in groups]
+
+
+def adversarial_step(model, groups: List[TargetGroup], maps: List[Tensor | None],
+                     adaptive: bool, backward: Backward,
+                     context: Context = nullcontext) -> Tuple[Tensor, List[Tensor], List[Tensor]]:
+    """lambda_adv * damping * the adversarial loss of the target predictions through the frozen
+    D against the source label; returns the loss and, detached, the fused target probabilities
+    and D's outputs."""
+    probs = [F.softmax(fuse_logits(g.logits), dim=1) for g in groups]
+    disc_logits = [discriminate(model.discriminator, p, g.size, context)
+                   for p, g in zip(probs, groups)]
+    loss = adversarial_loss_factor(model.lambda_adv, model.train_iter, model.max_iters) * (
+        weighted_mean([
+            adversarial_bce_loss(d, SOURCE_DOMAIN_LABEL, m if adaptive else None,
+                                 model.adaptive_eps, model.lambda_local)
+            for d, m in zip(disc_logits, maps)], [g.share for g in groups]))
+    backward('loss_adv', loss)
+    return loss.detach(), [p.detach() for p in probs], [d.detach() for d in disc_logits]
+
+
+def weight_discrepancy_step(model, backward: Backward) -> Tensor:
+    """2 * lambda_weight * damping * (cos(W1, W2) + 1) of the two classifiers."""
+    head = unwrap_model(model.decode_head)
+    loss = weight_loss_factor(model.lambda_weight, model.train_iter, model.max_iters) * (
+        weight_discrepancy_loss(*head.discrepancy_parameters()))
+    backward('loss_weight', loss)
+    return loss.detach()
+
+
+def discriminator_step(model, source_probs: Tensor, target_probs: List[Tensor],
+                       groups: List[TargetGroup], maps: List[Tensor | None], adaptive: bool,
+                       backward: Backward, context: Context = nullcontext) -> Dict[str, Tensor]:
+    """D's losses on the detached predictions (source label 0, target label 1; the target's
+    weighted by eps + lambda_local * M.detach() after the preheat); unscaled (official)."""
+    set_requires_grad(model.discriminator, True)
+    disc_source = discriminate(model.discriminator, source_probs, source_probs.shape[-2:],
+                               context)
+    loss_d_source = adversarial_bce_loss(disc_source, SOURCE_DOMAIN_LABEL)
+    backward('loss_d_source', loss_d_source)
+    shares = [g.share for g in groups]
+    disc_targets = [discriminate(model.discriminator, p, g.size, context)
+                    for p, g in zip(target_probs, groups)]
+    loss_d_target = weighted_mean([
+        adversarial_bce_loss(d, TARGET_DOMAIN_LABEL, m.detach() if adaptive else None,
+                             model.adaptive_eps, model.lambda_local)
+        for d, m in zip(disc_targets, maps)], shares)
+    backward('loss_d_target', loss_d_target)
+    return dict(
+        loss_d_source=loss_d_source.detach(), loss_d_target=loss_d_target.detach(),
+        # mean sigmoid probability of "target" that D assigns in each domain
+        disc_prob_source=torch.sigmoid(disc_source.detach()).mean(),
+        disc_prob_target=weighted_mean([torch.sigmoid(d.detach()).mean() for d in disc_targets],
+                                       shares))
+
+
+def forward_backward(model, source_features: Callable[[], List[Tensor]], source: SourceGeometry,
+                     target_features: Callable[[], List[List[Tensor]]] | None,
+                     target: TargetGeometry | None, backward: Backward,
+                     generator_context: Context = nullcontext,
+                     discriminator_context: Context = nullcontext) -> StepOutputs:
+    """Forward and backward of the four terms on lazily computed features (the source graph
+    is freed before the target forward); network forwards run in the ``*_context`` (e.g.
+    autocast), the loss math in at least fp32. ``target_features()`` returns the feature list
+    of each input of :func:`~.batch_geometry.target_forward_inputs`."""
+    head = unwrap_model(model.decode_head)
+    set_requires_grad(getattr(model, 'discriminator', None), False)
+    with generator_context():
+        source_logits = model.decode_head(source_features(), return_classifier_logits=True)
+    log_vars, source_probs = segmentation_step(model, source_logits, source, backward)
+    del source_logits
+    generator_terms = [torch.stack(list(log_vars.values())).sum()]
+    indices, maps, disc_target = [], [], []
+    if model.with_discriminator:
+        with generator_context():
+            target_logits = [model.decode_head(features, return_classifier_logits=True)
+                             for features in target_features()]
+        groups = target_groups(target_logits, target,
+                               lambda z, size: head.upsample(at_least_fp32(z), size))
+        del target_logits
+        maps = target_alignment_maps(groups)
+        adaptive = model.adaptive_active and maps[0] is not None
+        if maps[0] is not None:
+            log_vars['alignment_map_mean'] = weighted_mean(
+                [m.detach().mean() for m in maps], [g.share for g in groups])
+        log_vars['loss_adv'], target_probs, disc_target = adversarial_step(
+            model, groups, maps, adaptive, backward, generator_context)
+        generator_terms.append(log_vars['loss_adv'])
+        indices = [g.indices for g in groups]
+    if model.use_weight_loss:
+        log_vars['loss_weight'] = weight_discrepancy_step(model, backward)
+        generator_terms.append(log_vars['loss_weight'])
+    log_vars['loss'] = torch.stack(generator_terms).sum()
+    if model.with_discriminator:
+        log_vars.update(discriminator_step(model, source_probs, target_probs, groups, maps,
+                                           adaptive, backward, discriminator_context))
+    return StepOutputs(log_vars, indices, [None if m is None else m.detach() for m in maps],
+                       disc_target)
