@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from benchmark_train import (
     build_model_and_optimizers,
+    compile_cfg,
     environment,
     peak_memory,
     print_report,
@@ -67,6 +68,9 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--compile', action='store_true',
                         help='optimised path: model.compile_cfg=dict(backend=--compile-backend)')
     parser.add_argument('--compile-backend', default='inductor')
+    parser.add_argument('--cuda-graphs', action='store_true',
+                        help="optimised path: --compile with mode='reduce-overhead' (CUDA "
+                             'graphs; a --num-images divisible by --batch-size: one shape)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
@@ -93,6 +97,7 @@ def benchmark(args: argparse.Namespace) -> dict:
     """Time both paths on the same weights and images; compare their predictions."""
     device = torch.device(args.device)
     set_precision(args.precision, device)
+    requested_compile_cfg = compile_cfg(args, device)
     torch.manual_seed(args.seed)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -102,8 +107,8 @@ def benchmark(args: argparse.Namespace) -> dict:
     cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.0))
     baseline_model = _build_eval_model(cfg, device)
     cfg.model.channels_last = True
-    if args.compile:
-        cfg.model.compile_cfg = dict(backend=args.compile_backend)
+    if requested_compile_cfg is not None:
+        cfg.model.compile_cfg = requested_compile_cfg
     fast_model = _build_eval_model(cfg, device, baseline_model.state_dict())
     generator = torch.Generator().manual_seed(args.seed)
     # Caffe-mean-subtracted BGR images: the preprocessed network inputs of both paths

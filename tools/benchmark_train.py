@@ -143,6 +143,15 @@ def build_model_and_optimizers(cfg: Config, device: torch.device):
     return model, build_optim_wrapper(model, cfg.optim_wrapper)
 
 
+def compile_cfg(args: argparse.Namespace, device: torch.device) -> dict | None:
+    """``model.compile_cfg`` from --compile / --cuda-graphs (None: keep the config's)."""
+    if args.cuda_graphs:
+        if device.type != 'cuda':
+            raise ValueError(f'--cuda-graphs needs a CUDA device, got {device.type}')
+        return dict(backend=args.compile_backend, mode='reduce-overhead')
+    return dict(backend=args.compile_backend) if args.compile else None
+
+
 def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Benchmark the CLAN training step')
     parser.add_argument('config', help='CLAN training config')
@@ -164,6 +173,9 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         help='set model.compile_cfg=dict(backend=--compile-backend)')
     parser.add_argument('--compile-backend', default='inductor',
                         help='torch.compile backend for --compile (aot_eager: no codegen)')
+    parser.add_argument('--cuda-graphs', action='store_true',
+                        help="--compile with mode='reduce-overhead' (CUDA graphs; the "
+                             'benchmark\'s shapes are fixed, so each graph is captured once)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, key=value')
@@ -180,8 +192,9 @@ def benchmark(args: argparse.Namespace) -> dict:
         cfg.merge_from_dict(args.cfg_options)
     if args.channels_last:
         cfg.model.channels_last = True
-    if args.compile:
-        cfg.model.compile_cfg = dict(backend=args.compile_backend)
+    requested_compile_cfg = compile_cfg(args, device)
+    if requested_compile_cfg is not None:
+        cfg.model.compile_cfg = requested_compile_cfg
     if args.precision in AMP_DTYPES:
         enable_amp(cfg, AMP_DTYPES[args.precision])
     for key in ('model', 'optim_wrapper'):
@@ -199,6 +212,8 @@ def benchmark(args: argparse.Namespace) -> dict:
                                    with_labels=False))
 
     def step() -> None:
+        if args.cuda_graphs:  # one training step = one round of CUDA-graph replays
+            torch.compiler.cudagraph_mark_step_begin()
         log_vars = model.train_step(data, optim_wrapper)
         # the runner's RuntimeInfoHook reads every log value on the host each iteration
         {key: value.item() for key, value in log_vars.items()}

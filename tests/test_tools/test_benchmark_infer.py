@@ -52,3 +52,11 @@ def test_reports_one_json_line(tmp_path):
         'images_per_s']
     assert report['identical_predictions'] == (report['mismatched_pixels'] == 0)
     assert report['versions']['torch'] == torch.__version__
+
+
+def test_cuda_graphs_on_cpu_is_a_clear_error(tmp_path):
+    import pytest
+    config = tmp_path / 'tiny_clan.py'
+    Config(dict(model=tiny_clan_cfg())).dump(config)
+    with pytest.raises(ValueError, match='--cuda-graphs needs a CUDA device'):
+        benchmark_infer.main([str(config), '--device', 'cpu', '--cuda-graphs'])

@@ -69,3 +69,8 @@ def test_timed_step_trains_both_networks(tiny_config):
 def test_cuda_only_precision_on_cpu_is_a_clear_error(tiny_config, precision):
     with pytest.raises(ValueError, match=f'{precision}.*needs a CUDA device'):
         benchmark_train.main([str(tiny_config), '--device', 'cpu', '--precision', precision])
+
+
+def test_cuda_graphs_on_cpu_is_a_clear_error(tiny_config):
+    with pytest.raises(ValueError, match='--cuda-graphs needs a CUDA device'):
+        benchmark_train.main([str(tiny_config), '--device', 'cpu', '--cuda-graphs'])
