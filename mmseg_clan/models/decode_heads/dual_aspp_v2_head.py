@@ -1,20 +1,17 @@
 """CLAN decode head: one or two DeepLab-v2 ASPP classifiers on the same feature."""
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-import torch
-import torch.nn as nn
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType
 from torch import Tensor
 
-from ..utils import fuse_logits
 from .aspp_v2_classifier import ASPPV2Classifier
+from .clan_head_mixin import CLANHeadMixin
 
 
 @MODELS.register_module()
-class DualASPPV2Head(BaseDecodeHead):
+class DualASPPV2Head(CLANHeadMixin, BaseDecodeHead):
     """``classifier1`` (and ``classifier2``) as the official ``layer5``/``layer6``.
 
     ``forward`` returns the summed logits (CLAN inference); ``forward_classifiers`` returns
@@ -69,41 +66,3 @@ class DualASPPV2Head(BaseDecodeHead):
         """Logits of each classifier at feature resolution."""
         x = self._transform_inputs(inputs)
         return [classifier(x) for classifier in self.classifiers]
-
-    def forward(self, inputs: List[Tensor],
-                return_classifier_logits: bool = False) -> Tensor | List[Tensor]:
-        """Summed logits of the classifiers at feature resolution, or the list of each
-        classifier's logits (a forward keyword so DDP-wrapped heads can be trained)."""
-        logits = self.forward_classifiers(inputs)
-        if return_classifier_logits:
-            return logits
-        return fuse_logits(logits)
-
-    def loss(self, inputs: List[Tensor], batch_data_samples: SampleList, train_cfg) -> dict:
-        """Segmentation loss of every classifier, for use by a plain EncoderDecoder."""
-        return self.loss_by_feat(self.forward_classifiers(inputs), batch_data_samples)
-
-    def loss_by_feat(self, seg_logits: List[Tensor], batch_data_samples: SampleList) -> dict:
-        """Sum over classifiers of each ``loss_decode`` term on logits upsampled to label size."""
-        return self.classifier_losses(seg_logits, self._stack_batch_gt(batch_data_samples))
-
-    def classifier_losses(self, seg_logits: List[Tensor], seg_labels: Tensor) -> Dict[str, Tensor]:
-        """Losses of per-classifier logits against ``seg_labels`` (N, 1, H, W) or (N, H, W)."""
-        seg_labels = seg_labels.reshape(seg_labels.shape[0], *seg_labels.shape[-2:])
-        upsampled = [self.upsample(logits, seg_labels.shape[-2:]) for logits in seg_logits]
-        loss_modules = (self.loss_decode
-                        if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode])
-        losses: Dict[str, Tensor] = {}
-        for loss_module in loss_modules:
-            term = torch.stack([
-                loss_module(logits, seg_labels, ignore_index=self.ignore_index)
-                for logits in upsampled
-            ]).sum()
-            name = loss_module.loss_name
-            losses[name] = losses[name] + term if name in losses else term
-        return losses
-
-    def upsample(self, logits: Tensor, size: Sequence[int]) -> Tensor:
-        """Bilinear resize with the head's ``align_corners`` (official: True)."""
-        return resize(logits, size=tuple(size), mode='bilinear',
-                      align_corners=self.align_corners, warning=False)
