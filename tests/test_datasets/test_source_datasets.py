@@ -49,17 +49,30 @@ def test_dataset_errors_name_the_problem(tmp_path):
         DATASETS.build(dict(type='GTADataset', data_root=str(root), ann_file='train.txt'))
 
 
-def test_bicubic_resize_for_images_nearest_for_labels():
+@pytest.mark.parametrize('pipeline', ['source_train_pipeline', 'target_train_pipeline',
+                                      'test_pipeline'])
+def test_shipped_resize_is_bicubic_for_images_nearest_for_labels(pipeline):
+    cfg = Config.fromfile(str(CONFIGS / 'gta2cityscapes.py'))
+    resize_cfg = next(step for step in cfg[pipeline] if step['type'] == 'Resize')
+    resize = TRANSFORMS.build(resize_cfg)
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (36, 64, 3), dtype=np.uint8)
     seg = rng.integers(0, 19, (36, 64), dtype=np.uint8)
-    resize = TRANSFORMS.build(
-        dict(type='Resize', scale=(128, 72), keep_ratio=False, interpolation='bicubic'))
     out = resize(dict(img=img, gt_seg_map=seg, seg_fields=['gt_seg_map']))
-    np.testing.assert_array_equal(out['img'], cv2.resize(img, (128, 72),
+    size = tuple(resize_cfg['scale'])
+    np.testing.assert_array_equal(out['img'], cv2.resize(img, size,
                                                          interpolation=cv2.INTER_CUBIC))
     np.testing.assert_array_equal(out['gt_seg_map'], cv2.resize(
-        seg, (128, 72), interpolation=cv2.INTER_NEAREST))
+        seg, size, interpolation=cv2.INTER_NEAREST))
+
+
+def test_image_scale_jitter_truncates_and_records_the_nominal_size():
+    for factor, expected in ((0.8, (409, 819)), (1.1, (563, 1126)), (1.0, (512, 1024))):
+        jitter = TRANSFORMS.build(dict(type='ImageScaleJitter', scale_factors=(factor, ),
+                                       probs=(1.0, )))
+        out = jitter(dict(img=np.zeros((512, 1024, 3), np.uint8)))
+        assert out['img'].shape[:2] == expected == out['img_shape']
+        assert out['nominal_shape'] == (512, 1024)
 
 
 def test_image_scale_jitter_draws_the_official_factors_and_keeps_labels():
@@ -98,10 +111,19 @@ def test_base_config_pipelines_produce_official_sizes(tmp_path, config):
         assert packed['data_samples'].gt_sem_seg.data.shape[1:] == base
         assert packed['inputs'].dtype.is_floating_point is False
         shapes.add(tuple(packed['inputs'].shape[1:]))
-    jittered = {(round(base[0] * f), round(base[1] * f)) for f in (0.8, 1.0, 1.1)}
+    jittered = {(int(base[0] * f), int(base[1] * f)) for f in (0.8, 1.0, 1.1)}
     assert shapes <= jittered and len(shapes) > 1
-    cityscapes = make_fake_cityscapes(tmp_path / 'cityscapes', splits=('val',), n=1,
+    cityscapes = make_fake_cityscapes(tmp_path / 'cityscapes', splits=('train', 'val'), n=1,
                                       size=(128, 64), convert=True)
+    target_cfg = cfg.train_dataloader.dataset.target
+    target_cfg.data_root = str(cityscapes)
+    target = DATASETS.build(target_cfg)
+    shapes = set()
+    for _ in range(12):
+        sample = target[0]['data_samples']
+        assert sample.nominal_shape == (512, 1024)  # official interp_target size
+        shapes.add(tuple(sample.img_shape))
+    assert shapes <= {(409, 819), (512, 1024), (563, 1126)} and len(shapes) > 1
     val_cfg = cfg.val_dataloader.dataset
     val_cfg.data_root = str(cityscapes)
     packed = DATASETS.build(val_cfg)[0]

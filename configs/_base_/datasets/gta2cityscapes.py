@@ -17,12 +17,16 @@ source_train_pipeline = [
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
+target_meta_keys = ('img_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor', 'flip',
+                    'flip_direction', 'nominal_shape')
 target_train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
     dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
+    # nominal_shape (the 1024x512 before jitter): target predictions, M and D's output are
+    # computed at this size, as the official fixed interp_target does
+    dict(type='PackSegInputs', meta_keys=target_meta_keys),
 ]
 # The image is resized to 1024x512; the label stays at the full 2048x1024.
 test_pipeline = [

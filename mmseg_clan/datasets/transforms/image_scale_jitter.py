@@ -7,12 +7,18 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
 
+# Meta key of the image size before jitter: the size CLAN's target predictions are made at.
+NOMINAL_SHAPE_KEY = 'nominal_shape'
+
 
 @TRANSFORMS.register_module()
 class ImageScaleJitter(BaseTransform):
     """Rescale only ``img`` by a factor drawn from ``scale_factors``; labels keep their size.
 
-    Updates ``img_shape`` and ``scale_factor``. Defaults: CLAN reference README (training pipeline).
+    The new size is truncated, ``int(w * s), int(h * s)``, as the official code does. Updates
+    ``img_shape`` and ``scale_factor`` and records the size before jitter as ``nominal_shape``
+    (pack it with ``PackSegInputs(meta_keys=(..., 'nominal_shape'))``). Defaults: CLAN
+    reference README (training pipeline).
     """
 
     def __init__(self,
@@ -37,7 +43,8 @@ class ImageScaleJitter(BaseTransform):
         """Rescale ``results['img']``."""
         factor = self._draw_scale_factor()
         height, width = results['img'].shape[:2]
-        new_size = (int(round(width * factor)), int(round(height * factor)))
+        results.setdefault(NOMINAL_SHAPE_KEY, (height, width))
+        new_size = (int(width * factor), int(height * factor))
         results['img'] = mmcv.imresize(results['img'], new_size, interpolation=self.interpolation)
         results['img_shape'] = results['img'].shape[:2]
         w_scale, h_scale = results.get('scale_factor', (1.0, 1.0))
