@@ -101,3 +101,23 @@ def test_checkpoint_guard_sees_through_test_time_augmentation():
     broken = {k: v for k, v in segmentor.state_dict().items() if not k.startswith('decode_head')}
     with pytest.raises(ValueError, match='decode_head'):
         TrainingGuardHook().after_load_checkpoint(runner, {'state_dict': broken})
+
+
+
+def test_optimiser_wrappers_must_be_the_models():
+    from types import SimpleNamespace
+
+    from mmengine.optim import OptimWrapper, OptimWrapperDict
+    from mmseg.datasets import CityscapesDataset
+
+    from mmseg_clan.engine.hooks import TrainingGuardHook
+    from tests.test_models.test_clan_builders import build_tiny_clan
+    model = build_tiny_clan()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    runner = SimpleNamespace(model=model, optim_wrapper=wrapper, train_dataloader=SimpleNamespace(
+        dataset=SimpleNamespace(metainfo=CityscapesDataset.METAINFO)))
+    with pytest.raises(ValueError, match=r"trains with the optimiser wrappers \['generator', "
+                                         r"'discriminator'\], optim_wrapper builds \[\]"):
+        TrainingGuardHook().before_train(runner)
+    runner.optim_wrapper = OptimWrapperDict(generator=wrapper, discriminator=wrapper)
+    TrainingGuardHook().before_train(runner)

@@ -10,8 +10,9 @@ from ...utils import check_model_state_dict, checkpoint_state_dict, unwrap_model
 
 @HOOKS.register_module()
 class TrainingGuardHook(Hook):
-    """Checks that the dataset, heads and discriminator agree on the number of classes, and
-    that a loaded checkpoint belongs to the model's architecture.
+    """Checks that the dataset, heads and discriminator agree on the number of classes, that
+    the optimiser wrappers are the ones the model trains with, and that a loaded checkpoint
+    belongs to the model's architecture.
 
     Only discriminator keys may be missing from a checkpoint (e.g. starting CLAN from a
     source-only model); anything else missing, unexpected or wrongly shaped is an error.
@@ -33,6 +34,12 @@ class TrainingGuardHook(Hook):
         if len(set(counts.values())) != 1:
             raise ValueError('TrainingGuardHook: class counts differ: ' + ', '.join(
                 f'{name}={count}' for name, count in counts.items()))
+        wanted = getattr(model, 'optimizer_names', None)
+        available = list(getattr(runner.optim_wrapper, 'optim_wrappers', {}))
+        if wanted is not None and sorted(wanted) != sorted(available):
+            raise ValueError(f'TrainingGuardHook: {type(model).__name__} trains with the '
+                             f'optimiser wrappers {wanted}, optim_wrapper builds {available}; '
+                             "use constructor='CLANOptimWrapperConstructor' with those entries")
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = unwrap_model(runner.model, through_tta=True)
