@@ -2,11 +2,12 @@
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils.tool_config import load_tool_config
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -19,7 +20,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='directory where painted images will be saved')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionsAction,
         help='override settings in the config, key=value')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -68,6 +69,8 @@ def main() -> None:
         cfg.test_evaluator['keep_results'] = True
 
     runner = Runner.from_cfg(cfg)
+    print_log(f'testing on {describe_dataset(runner.test_loop.dataloader.dataset)}',
+              logger='current')
     runner.test()
 
 

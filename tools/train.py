@@ -3,14 +3,13 @@ import argparse
 import logging
 import os
 
-from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
-from mmseg_clan.utils.tool_config import enable_amp, load_tool_config
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp, load_tool_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -27,7 +26,7 @@ def parse_args() -> argparse.Namespace:
         '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
         help='autocast dtype for --amp (default: float16 with dynamic loss scaling)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=ConfigOptionsAction,
         help='override settings in the config, key=value (e.g. train_cfg.max_iters=10)')
     parser.add_argument(
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',

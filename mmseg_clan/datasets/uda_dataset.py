@@ -13,7 +13,8 @@ from .rare_class_sampling import RareClassSampler
 
 @DATASETS.register_module()
 class UDADataset:
-    """Yields ``dict(source=..., target=...)``, each packed by its own dataset's pipeline.
+    """Yields ``dict(source=..., target=...)``, each packed by its own dataset's pipeline;
+    with ``target=None`` (source-only training) ``dict(source=...)`` alone, no target is read.
 
     The length is the source length. The v-th time this process serves index ``i``, the target
     index (and, with rare-class sampling, the source index) is drawn from
@@ -23,7 +24,8 @@ class UDADataset:
 
     Args:
         source (dict | BaseDataset): labelled source dataset (its ``metainfo`` is exposed).
-        target (dict | BaseDataset): unlabelled target dataset.
+        target (dict | BaseDataset, optional): unlabelled target dataset; None for
+            source-only training (the model must then need no target batch).
         seed (int, optional): seed of the per-item draws.
         rare_class_sampling (dict, optional): ``dict(stats_file='sample_class_stats.json',
             temperature=0.01, min_pixels=3000)``; draws source samples by DAFormer's rare-class
@@ -32,9 +34,11 @@ class UDADataset:
         lazy_init (bool): defer building the sample lists to ``full_init``.
     """
 
-    def __init__(self, source: dict | BaseDataset, target: dict | BaseDataset,
+    def __init__(self, source: dict | BaseDataset, target: dict | BaseDataset | None,
                  seed: int | None = None, rare_class_sampling: dict | None = None,
                  lazy_init: bool = False) -> None:
+        if source is None:
+            raise ValueError('UDADataset: source is None; it needs a labelled source dataset')
         # Built lazily so that full_init can report an empty dataset clearly.
         self.source = DATASETS.build({**source, 'lazy_init': True}) if isinstance(
             source, dict) else source
@@ -54,10 +58,12 @@ class UDADataset:
         return copy.deepcopy(self.source.metainfo)
 
     def full_init(self) -> None:
-        """Build both sample lists and check neither is empty."""
+        """Build the sample lists (source, and target unless None) and check none is empty."""
         if self._fully_initialized:
             return
-        for role, dataset in (('source', self.source), ('target', self.target)):
+        roles = [('source', self.source)] + ([] if self.target is None else
+                                             [('target', self.target)])
+        for role, dataset in roles:
             empty = ValueError(f'UDADataset: the {role} dataset {type(dataset).__name__} '
                                f'(data_root={getattr(dataset, "data_root", None)}) is empty')
             try:
@@ -98,5 +104,7 @@ class UDADataset:
         self._visits[idx] += 1
         rng = np.random.default_rng([self.seed, idx, visit])
         source_idx = idx if self.rare_class_sampler is None else self.rare_class_sampler.sample(rng)
+        if self.target is None:
+            return dict(source=self.source[source_idx])
         target_idx = int(rng.integers(len(self.target)))
         return dict(source=self.source[source_idx], target=self.target[target_idx])

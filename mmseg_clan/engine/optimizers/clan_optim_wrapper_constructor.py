@@ -1,15 +1,35 @@
 """Builds the generator and discriminator optimizer wrappers of a CLAN model."""
 import copy
+import logging
 from collections import Counter
-from typing import Dict
+from typing import Dict, List
 
 import torch.nn as nn
+from mmengine.logging import MMLogger, print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 from ...utils import unwrap_model
 
 REPEAT_KEY = 'official_repeated_backbone_updates'
+# mmengine's DefaultOptimWrapperConstructor logs this once per frozen parameter.
+FROZEN_MESSAGE = 'is skipped since its requires_grad=False'
+
+
+class _CollectFrozen(logging.Filter):
+    """Drops mmengine's per-parameter "skipped since its requires_grad=False" lines, keeping
+    the parameter names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: List[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.endswith(FROZEN_MESSAGE):
+            self.names.append(message[:-len(FROZEN_MESSAGE)].strip())
+            return False
+        return True
 
 
 def official_update_multiplicity(backbone: nn.Module) -> Dict[nn.Parameter, int]:
@@ -61,9 +81,21 @@ class CLANOptimWrapperConstructor:
 
     @staticmethod
     def _build(module: nn.Module, cfg: dict):
+        """mmengine's default constructor; its per-parameter warnings about frozen parameters
+        become one line with their count and an example."""
         cfg = copy.deepcopy(cfg)
         paramwise_cfg = cfg.pop('paramwise_cfg', None)
-        return DefaultOptimWrapperConstructor(cfg, paramwise_cfg)(module)
+        logger, frozen = MMLogger.get_current_instance(), _CollectFrozen()
+        logger.addFilter(frozen)
+        try:
+            wrapper = DefaultOptimWrapperConstructor(cfg, paramwise_cfg)(module)
+        finally:
+            logger.removeFilter(frozen)
+        if frozen.names:
+            print_log(f'CLANOptimWrapperConstructor: {len(frozen.names)} parameters with '
+                      f'requires_grad=False (e.g. frozen norm layers) are not optimised, such '
+                      f'as {frozen.names[0]}', logger='current', level=logging.WARNING)
+        return wrapper
 
     def _build_generator(self, generator: nn.Module, model: nn.Module):
         cfg = copy.deepcopy(self.optim_wrapper_cfg['generator'])
