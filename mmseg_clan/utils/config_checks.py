@@ -2,6 +2,7 @@
 import copy
 import difflib
 import inspect
+import logging
 from typing import Any, Iterable, List
 
 from mmengine.config import Config
@@ -69,7 +70,7 @@ def warn_top_level_typos(cfg: Config) -> List[str]:
         if match is not None:
             messages.append(f'config {cfg.filename}: top-level key {key!r} is not read by the '
                             f'runner or the tools; did you mean {match!r}?')
-            print_log(messages[-1], logger='current', level='WARNING')
+            print_log(messages[-1], logger='current', level=logging.WARNING)
     return messages
 
 
@@ -139,7 +140,7 @@ def _new_key_refusal(path: List[str], parent: dict, key: str) -> str | None:
         if match is not None:
             print_log(f'--cfg-options {".".join(path + [key])}: new key {key!r} next to '
                       f'{match!r} in {".".join(path)}, which has no type to check it against; '
-                      f'did you mean {match!r}?', logger='current', level='WARNING')
+                      f'did you mean {match!r}?', logger='current', level=logging.WARNING)
         return None
     candidates = _registered(type_name)
     if not candidates or any(accepts_keyword(obj, key) for obj in candidates):
@@ -205,7 +206,7 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
         if parts[0] in cfg and parts[0] not in KNOWN_TOP_LEVEL_KEYS:
             print_log(f'--cfg-options {full_key}: {parts[0]!r} is a helper variable of the '
                       'config, already substituted where the config used it; overriding it '
-                      'changes only itself', logger='current', level='WARNING')
+                      'changes only itself', logger='current', level=logging.WARNING)
 
 
 def _child(node: Any, part: str) -> Any:
