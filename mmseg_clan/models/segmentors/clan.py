@@ -22,7 +22,7 @@ from .clan_schedule import adaptive_weighting_active, check_progress, damping
 from .clan_step import StepOutputs, TermBackward, forward_backward, set_requires_grad
 from .debug_maps import clan_debug_maps
 from .nonfinite_guard import NonFiniteGuard, NonFiniteLossError
-from .speed_options import channels_last_input, compile_modules, to_channels_last
+from .speed_options import apply_speed_options, channels_last_input
 
 
 @MODELS.register_module()
@@ -97,12 +97,7 @@ class CLAN(EncoderDecoder):
         self.max_iters: int | None = None
         self.applied_updates = 0  # optimiser steps applied in this process
         self.channels_last = channels_last
-        if channels_last:
-            to_channels_last(self)
-        if compile_cfg is not None:
-            compile_modules([self.backbone, self.decode_head, *self._loss_modules] +
-                            ([self.discriminator] if self.with_discriminator else []),
-                            compile_cfg)
+        apply_speed_options(self, channels_last, compile_cfg)
 
     def _check_components(self, auxiliary_head: OptConfigType, use_weight_loss: bool) -> None:
         """Refuse configurations the CLAN training step cannot run."""
@@ -119,11 +114,6 @@ class CLAN(EncoderDecoder):
                 preprocessor, 'size_divisor', 0) is None:
             raise ValueError('CLAN: set data_preprocessor.size_divisor=1 (or size): '
                              'SegDataPreProcessor needs one of them to stack training batches')
-
-    @property
-    def _loss_modules(self) -> List[torch.nn.Module]:
-        loss_decode = self.decode_head.loss_decode
-        return list(loss_decode) if isinstance(loss_decode, torch.nn.ModuleList) else [loss_decode]
 
     def extract_feat(self, inputs: Tensor) -> List[Tensor]:
         """Backbone (and neck) features, the input in channels-last layout if configured."""
@@ -247,19 +237,12 @@ class CLAN(EncoderDecoder):
 
     def _upsample_once_applies(self, data_samples: OptSampleList) -> bool:
         """Whole mode, ``test_cfg.upsample_once`` (default True), metas present, no padding."""
-        if data_samples is None or self.test_cfg is None:
+        if data_samples is None or self.test_cfg is None or self.test_cfg.get(
+                'mode', 'whole') != 'whole' or not self.test_cfg.get('upsample_once', True):
             return False
-        if self.test_cfg.get('mode', 'whole') != 'whole':
-            return False
-        if not self.test_cfg.get('upsample_once', True):
-            return False
-        for sample in data_samples:
-            meta = sample.metainfo
-            padding = meta.get('img_padding_size', meta.get('padding_size', [0] * 4))
-            if any(padding) or 'ori_shape' not in meta:
-                return False
-        return True
-
+        metas = [sample.metainfo for sample in data_samples]
+        return all('ori_shape' in meta and not any(meta.get(
+            'img_padding_size', meta.get('padding_size', [0] * 4))) for meta in metas)
 
 
 __all__ = ['CLAN', 'NonFiniteLossError']

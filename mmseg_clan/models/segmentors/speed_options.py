@@ -26,3 +26,16 @@ def compile_modules(modules: Iterable[nn.Module], compile_cfg: dict) -> None:
                         f'(e.g. dict(mode="max-autotune-no-cudagraphs")), got {compile_cfg!r}')
     for module in modules:
         module.compile(**compile_cfg)
+
+
+def apply_speed_options(model: nn.Module, channels_last: bool, compile_cfg: dict | None) -> None:
+    """Switch a CLAN model to channels-last and/or compile its backbone, decode head, loss
+    modules and discriminator."""
+    if channels_last:
+        to_channels_last(model)
+    if compile_cfg is not None:
+        loss_decode = model.decode_head.loss_decode
+        losses = list(loss_decode) if isinstance(loss_decode, nn.ModuleList) else [loss_decode]
+        discriminator = [model.discriminator] if model.with_discriminator else []
+        compile_modules([model.backbone, model.decode_head, *losses, *discriminator],
+                        compile_cfg)
