@@ -177,24 +177,30 @@ def test_corrupt_sample_list_is_named_and_rebuilt(gta, capsys):
 
 def test_stats_write_killed_at_random_moments_leaves_a_whole_file(tmp_path):
     target = tmp_path / 'sample_class_stats.json'
+    # Two versions encoded once, so that the writer spends its time writing (a plain open/write
+    # loop killed this way leaves a truncated file every time).
     script = (
         'import json, sys\n'
         'from mmseg_clan.datasets.conversion.common import write_bytes_atomically\n'
+        'versions = [json.dumps({f"{k:07d}": {"0": v} for k in range(100000)}).encode()\n'
+        '            for v in (1, 2)]\n'
         'for i in range(10**6):\n'
-        '    data = json.dumps({f"{k:07d}": {"0": i} for k in range(100000)})\n'
-        '    write_bytes_atomically(sys.argv[1], data.encode())\n')
+        '    write_bytes_atomically(sys.argv[1], versions[i % 2])\n')
     rng = np.random.default_rng(0)
-    for _ in range(2):
-        proc = subprocess.Popen([sys.executable, '-c', script, str(target)], cwd=REPO,
-                                env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    proc = subprocess.Popen([sys.executable, '-c', script, str(target)], cwd=REPO,
+                            env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    try:
         while not target.exists():
             assert proc.poll() is None, 'the writer died'
             time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.5))
+        for _ in range(10):  # read at random moments of the writes: always a whole version
+            time.sleep(rng.uniform(0.0, 0.1))
+            assert len(json.loads(target.read_text())) == 100000
+    finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        stats = json.loads(target.read_text())  # never a partial file
-        assert len(stats) == 100000 and len({v['0'] for v in stats.values()}) == 1
+    stats = json.loads(target.read_text())  # the kill left a whole file too
+    assert len(stats) == 100000 and len({v['0'] for v in stats.values()}) == 1
 
 
 # ---- converters: outputs checked before they count as done ----
