@@ -7,6 +7,9 @@ import mmseg_clan  # noqa: F401  (must precede mmseg.apis: installs the mmcv.ops
 # isort: split
 from mmengine.utils import mkdir_or_exist, track_iter_progress
 from mmseg.apis import inference_model, init_model, show_result_pyplot
+from mmseg.registry import DATASETS
+
+from mmseg_clan.utils.checkpoint import load_checked_checkpoint
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 
@@ -35,9 +38,24 @@ def list_images(path: Path) -> list[Path]:
     return images
 
 
+def load_model(config: str, checkpoint_file: str, device: str):
+    """The segmentor of ``config`` with the weights of ``checkpoint_file``, checked against it
+    as tools/test.py checks them (only the discriminator, unused here, may be missing)."""
+    model = init_model(config, None, device=device)
+    checkpoint = load_checked_checkpoint(model, checkpoint_file,
+                                         allowed_missing_prefixes=('discriminator.', ))
+    model.dataset_meta = checkpoint.get('meta', {}).get('dataset_meta')
+    if model.dataset_meta is None:
+        dataset_type = model.cfg.test_dataloader.dataset.type
+        print(f'warning: {checkpoint_file} has no meta.dataset_meta; using the class names and '
+              f'palette of the config\'s test dataset {dataset_type}')
+        model.dataset_meta = DATASETS.get(dataset_type).METAINFO
+    return model
+
+
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = load_model(args.config, args.checkpoint, args.device)
     out_dir = Path(args.out_dir)
     mkdir_or_exist(out_dir)
     images = list_images(Path(args.input))

@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.utils import prepare_checkpoint_start
 from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 
 
@@ -56,6 +57,8 @@ def main() -> None:
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
 
     cfg.load_from = args.checkpoint
+    cfg.resume = False
+    prepare_checkpoint_start(cfg)  # an unreadable file is a clear error naming it
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:

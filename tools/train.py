@@ -47,7 +47,7 @@ def main() -> None:
         print_log('AMP training is enabled', logger='current', level=logging.INFO)
 
     cfg.resume = args.resume
-    prepare_checkpoint_start(cfg)  # clear error for an unreadable checkpoint; resume seed
+    prepare_checkpoint_start(cfg)  # names the start checkpoint (or its absence); resume seed
     init_cpu_distributed(cfg, args.launcher)  # gloo on CPU-only hosts (mmengine needs CUDA)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()

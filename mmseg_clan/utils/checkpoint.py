@@ -1,24 +1,28 @@
 """Checkpoint loading and inspection: safe loading of mmengine checkpoints, clear errors for
-unreadable files, and reports of keys that do not fit a model.
+unreadable files, reports of keys that do not fit a model, checked loading, and the choice of
+the checkpoint a run starts or resumes from.
 
 torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7 checkpoints hold a
 few non-tensor objects (the message hub's ``HistoryBuffer`` with numpy arrays). Exactly those
 types are allow-listed here; everything else in a pickle stays refused.
 """
+import logging
+import os
 import os.path as osp
 import pickle
+import re
 from typing import Dict, Iterable, Mapping, Sequence, Tuple
 
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
-from mmengine.runner import find_latest_checkpoint
+from mmengine.logging import HistoryBuffer, print_log
 from torch import nn
 
 # HistoryBuffer pickles its statistics table as ``getattr(HistoryBuffer, name)``.
 HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'mean', 'current'))
 MAX_LISTED_KEYS = 8
+CHECKPOINT_NUMBER = re.compile(r'_(\d+)\.pth$')  # iter_N.pth / epoch_N.pth
 
 
 def history_buffer_method(owner: object, name: str):
@@ -120,21 +124,89 @@ def check_model_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tens
     return allowed_missing
 
 
-def prepare_checkpoint_start(cfg: Config) -> str | None:
-    """Read the checkpoint the run will start from (clear error if it is unreadable) and, on
-    resume with ``randomness.seed=None``, take its seed. Returns the checkpoint path or None.
+def load_checked_checkpoint(model: nn.Module, filename: str,
+                            allowed_missing_prefixes: Sequence[str] = ()) -> dict:
+    """Read ``filename`` safely, check that its weights fit ``model`` (except missing keys
+    under ``allowed_missing_prefixes``) and load them; errors name the file. Returns the
+    checkpoint."""
+    checkpoint = read_checkpoint(filename)
+    state_dict = checkpoint_state_dict(checkpoint, filename)
+    check_model_state_dict(model, state_dict, allowed_missing_prefixes,
+                           source=f'checkpoint {filename}')
+    model.load_state_dict(state_dict, strict=False)  # the check above allowed what is missing
+    return checkpoint
 
-    mmengine re-seeds a resumed run only after building the sampler, dataset and workers, so
-    their random draws would differ from the interrupted run's without this.
+
+def resumable_checkpoints(folder: str) -> list:
+    """The numbered ``*.pth`` checkpoints of ``folder`` except ``best_*`` (saved without the
+    optimiser), highest number first."""
+    if not osp.isdir(folder):
+        return []
+    numbered = [(int(match.group(1)), name) for name in os.listdir(folder)
+                if not name.startswith('best_') and (match := CHECKPOINT_NUMBER.search(name))]
+    return [osp.join(folder, name) for _, name in sorted(numbered, reverse=True)]
+
+
+def find_resume_checkpoint(work_dir: str) -> Tuple[str, dict] | None:
+    """The checkpoint ``--resume`` continues from, read: the one ``last_checkpoint`` names;
+    if that file or its target is missing, the newest readable one there (with a warning);
+    None, with a warning that training starts from scratch, when there is none."""
+    save_file = osp.join(work_dir, 'last_checkpoint')
+    named = None
+    if osp.isfile(save_file):
+        with open(save_file) as f:
+            named = f.read().strip() or None
+    if named is not None and osp.isfile(named):
+        return named, read_checkpoint(named)
+    folder = osp.dirname(named) if named else work_dir
+    reason = (f'{save_file} names {named}, which does not exist' if named else
+              f'{work_dir} has no last_checkpoint file')
+    for path in resumable_checkpoints(folder):
+        try:
+            checkpoint = read_checkpoint(path)
+        except RuntimeError as e:
+            print_log(f'--resume: skipped {path}: {e}', logger='current', level=logging.WARNING)
+            continue
+        print_log(f'--resume: {reason}; resuming from {path}, the newest readable checkpoint in '
+                  f'{folder}', logger='current', level=logging.WARNING)
+        return path, checkpoint
+    if named is not None:
+        raise FileNotFoundError(f'--resume: {reason}, and {folder} holds no other readable '
+                                'checkpoint to resume from')
+    state = 'does not exist' if not osp.isdir(work_dir) else 'holds no checkpoint'
+    print_log(f'--resume: nothing to resume, the work dir {work_dir} {state} (no '
+              'last_checkpoint, no iter_*.pth); training starts from scratch',
+              logger='current', level=logging.WARNING)
+    return None
+
+
+def prepare_checkpoint_start(cfg: Config) -> str | None:
+    """Read the checkpoint the run will start from (clear error if it is unreadable), say
+    which one it is and, on resume with ``randomness.seed=None``, take its seed. Returns the
+    checkpoint path or None.
+
+    On resume it sets ``cfg.load_from`` to the checkpoint found, which mmengine then resumes
+    from. mmengine re-seeds a resumed run only after building the sampler, dataset and
+    workers, so their random draws would differ from the interrupted run's without the seed.
     """
     checkpoint_file = cfg.get('load_from')
-    if checkpoint_file is None and cfg.get('resume', False):
-        checkpoint_file = find_latest_checkpoint(cfg.work_dir)
-    if checkpoint_file is None:
+    resume = cfg.get('resume', False)
+    if checkpoint_file is not None:
+        checkpoint = read_checkpoint(checkpoint_file)
+    elif resume:
+        found = find_resume_checkpoint(cfg.work_dir)
+        if found is None:
+            return None
+        checkpoint_file, checkpoint = found
+        cfg.load_from = checkpoint_file
+    else:
         return None
-    checkpoint = read_checkpoint(checkpoint_file)
+    meta = checkpoint.get('meta', {})
+    print_log(f'{"resuming" if resume else "loading weights"} from {checkpoint_file} '
+              f'(saved at iteration {meta.get("iter", "?")}, epoch {meta.get("epoch", "?")})',
+              logger='current', level=logging.INFO)
     randomness = cfg.get('randomness') or {}
-    seed = checkpoint.get('meta', {}).get('seed')
-    if cfg.get('resume', False) and randomness.get('seed') is None and seed is not None:
+    seed = meta.get('seed')
+    if resume and randomness.get('seed') is None and seed is not None:
         cfg.randomness = dict(randomness, seed=seed)
     return checkpoint_file

@@ -32,8 +32,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # keep the best snapshot on val (what the paper reported) and the last one
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=1,
+    # keep the best snapshot on val (what the paper reported) and the last one; each is written
+    # to a temporary file and renamed, old ones are deleted only then: a kill at any moment
+    # leaves a complete checkpoint
+    checkpoint=dict(type='SafeCheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=1,
                     save_best='mIoU', rule='greater', save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
