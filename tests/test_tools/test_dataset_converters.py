@@ -167,3 +167,12 @@ def test_cityscapes_cli_matches_label_ids_and_reports_bad_json(tmp_path, capsys)
     bad.unlink()
     summary = convert_cityscapes(str(root))
     assert len(summary.skipped) == 3 and not summary.bad and not summary.converted
+
+
+def test_clean_datasets_have_no_stray_files_and_reruns_trust_valid_outputs(tmp_path):
+    gta = make_fake_gta(tmp_path / 'gta', n=2, convert=True)
+    cityscapes = make_fake_cityscapes(tmp_path / 'cityscapes', n=1, convert=True)
+    for summary in (convert_gta(str(gta)), convert_cityscapes(str(cityscapes))):
+        assert len(summary.skipped) == 2 and not summary.converted
+        assert not (summary.redone or summary.stray or summary.no_image or summary.warnings)
+    assert 'stray files: 0' in summary.format()
