@@ -1,5 +1,4 @@
 """RepeatedSGD reproduces PyTorch 1.0's update of duplicated parameters."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,13 +8,12 @@ from mmseg.registry import MODELS
 
 import mmseg_clan  # noqa: F401
 from mmseg_clan.engine.optimizers import RepeatedSGD, official_update_multiplicity
-
-REFERENCE = Path(__file__).parents[2] / '..' / 'shared' / 'reference'
-VECTORS = np.load(REFERENCE / 'clan_official_vectors.npz')
+from tests.reference_data import reference_file
 
 
 def _vec(key):
-    return torch.from_numpy(VECTORS[f'optimizer/{key}'])
+    vectors = np.load(reference_file('clan_official_vectors.npz'))
+    return torch.from_numpy(vectors[f'optimizer/{key}'])
 
 
 @pytest.mark.parametrize('repeats', [1, 3, 4])

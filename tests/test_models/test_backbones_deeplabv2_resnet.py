@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -7,12 +6,11 @@ import torch.nn as nn
 from mmseg.registry import MODELS
 
 import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
-
-REFERENCE_DIR = Path(__file__).parents[2] / '..' / 'shared' / 'reference'
+from tests.reference_data import reference_file
 
 
 def official_backbone_shapes() -> dict:
-    with open(REFERENCE_DIR / 'clan_official_state_dict_keys.json') as f:
+    with open(reference_file('clan_official_state_dict_keys.json')) as f:
         shapes = json.load(f)
     return {k: v for k, v in shapes.items() if not k.startswith(('layer5.', 'layer6.'))}
 

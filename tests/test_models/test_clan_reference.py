@@ -1,20 +1,18 @@
 """CLAN training step on features reproduces the official reference vectors."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 import mmseg_clan  # noqa: F401
 from mmseg_clan.models.segmentors import SourceGeometry, TargetGeometry
+from tests.reference_data import REFERENCE_DIR
 
 from .test_clan_builders import build_tiny_clan
 
-REFERENCE_FILE = (Path(__file__).parents[2] / '..' / 'shared' / 'reference' /
-                  'clan_official_vectors.npz')
+REFERENCE_FILE = REFERENCE_DIR / 'clan_official_vectors.npz'
 if not REFERENCE_FILE.is_file():
-    pytest.skip(f'official reference vectors not found at {REFERENCE_FILE.resolve()} (they come '
-                'with ../shared/reference)', allow_module_level=True)
+    pytest.skip(f'official reference data {REFERENCE_FILE} not found (it comes with '
+                '../shared/reference)', allow_module_level=True)
 VECTORS = np.load(REFERENCE_FILE)
 # (iteration, max_iters) giving the stored damping 0.7 on each side of the preheat switch
 PROGRESS = {'adaptive': (6000, 20000), 'preheat': (3000, 10000)}

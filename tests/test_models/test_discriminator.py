@@ -1,5 +1,4 @@
 """FCDiscriminator structure and reference weights."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +7,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_clan  # noqa: F401
-
-REFERENCE = Path(__file__).parents[2] / '..' / 'shared' / 'reference'
+from tests.reference_data import reference_file
 
 
 def _disc(**kwargs):
@@ -32,7 +30,7 @@ def test_structure_and_output_shape():
 
 
 def test_loads_official_reference_weights():
-    vectors = np.load(REFERENCE / 'clan_official_vectors.npz')
+    vectors = np.load(reference_file('clan_official_vectors.npz'))
     state = {k[len('param/d/'):]: torch.from_numpy(vectors[k]).float()
              for k in vectors.files if k.startswith('param/d/')}
     disc = _disc(num_classes=19, ndf=16)

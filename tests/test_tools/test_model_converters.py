@@ -12,7 +12,6 @@ import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.mo
 from mmseg_clan.models import segmentors
 
 REPO_ROOT = Path(__file__).parents[2]
-REFERENCE_DIR = REPO_ROOT / '..' / 'shared' / 'reference'
 CONVERTERS_DIR = REPO_ROOT / 'tools' / 'model_converters'
 sys.path.insert(0, str(CONVERTERS_DIR))
 
@@ -20,6 +19,8 @@ from clan_official import convert_clan_official  # noqa: E402
 from deeplabv2_init import convert_deeplabv2_init  # noqa: E402
 from torchvision_resnet import convert_torchvision_resnet  # noqa: E402
 from torchvision_vgg16 import convert_torchvision_vgg16  # noqa: E402
+
+from tests.reference_data import reference_file  # noqa: E402
 
 HEAD_CFG = dict(type='DualASPPV2Head', in_channels=2048, in_index=3, num_classes=19,
                 dilations=(6, 12, 18, 24), align_corners=True)
@@ -37,7 +38,7 @@ def random_state_dict(shapes: dict, seed: int = 0) -> dict:
 
 @pytest.fixture(scope='module')
 def official_checkpoint() -> dict:
-    with open(REFERENCE_DIR / 'clan_official_state_dict_keys.json') as f:
+    with open(reference_file('clan_official_state_dict_keys.json')) as f:
         return random_state_dict(json.load(f))
 
 
@@ -164,14 +165,16 @@ def test_clan_official_rejects_wrong_architectures(official_checkpoint, tmp_path
 
     no_second_head = {k: v for k, v in official_checkpoint.items() if not k.startswith('layer6.')}
     torch.save(no_second_head, path)
-    with pytest.raises(ValueError, match=r'(?s)wrong\.pth: .*missing in checkpoint: layer6\.conv2d_list'):
+    with pytest.raises(ValueError, match=r'(?s)wrong\.pth: .*missing in checkpoint: '
+                                         r'layer6\.conv2d_list'):
         convert_clan_official(path, tmp_path / 'out.pth')
 
     narrow_head = dict(official_checkpoint)
     narrow_head['layer6.conv2d_list.2.weight'] = torch.zeros(19, 1024, 3, 3)
     narrow_head['extra.weight'] = torch.zeros(1)
     torch.save(narrow_head, path)
-    with pytest.raises(ValueError, match=r'(?s)unexpected in checkpoint: extra\.weight.*shape mismatch: '
+    with pytest.raises(ValueError, match=r'(?s)unexpected in checkpoint: extra\.weight.*'
+                       r'shape mismatch: '
                        r'layer6\.conv2d_list\.2\.weight: checkpoint \(19, 1024, 3, 3\) vs '
                        r'expected \(19, 2048, 3, 3\)'):
         convert_clan_official(path, tmp_path / 'out.pth')
@@ -190,7 +193,8 @@ def test_deeplabv2_init_rejects_wrong_files(official_checkpoint, tmp_path):
     with pytest.raises(ValueError, match=r"init\.pth: expected every key to start with 'Scale\.'"):
         convert_deeplabv2_init(path, tmp_path / 'out.pth')
     torch.save({'Scale.' + k: v for k, v in official_checkpoint.items()}, path)
-    with pytest.raises(ValueError, match=r'(?s)init\.pth: .*unexpected in checkpoint: layer6\.conv2d_list'):
+    with pytest.raises(ValueError, match=r'(?s)init\.pth: .*unexpected in checkpoint: '
+                                         r'layer6\.conv2d_list'):
         convert_deeplabv2_init(path, tmp_path / 'out.pth')
     torch.save({'Scale.conv1.weight': torch.zeros(64, 3, 7, 7)}, path)
     with pytest.raises(ValueError, match=r'init\.pth: not a ResNet state dict'):
@@ -240,5 +244,6 @@ def test_torchvision_vgg16_remaps_conv5_and_rejects_vgg16_bn(tmp_path):
 
     source['features.1.running_mean'] = torch.zeros(64)  # a vgg16_bn-style file
     torch.save(source, tmp_path / 'vgg16_bn.pth')
-    with pytest.raises(ValueError, match=r'(?s)vgg16_bn\.pth: .*unexpected in checkpoint: features\.1\.'):
+    with pytest.raises(ValueError, match=r'(?s)vgg16_bn\.pth: .*unexpected in '
+                                         r'checkpoint: features\.1\.'):
         convert_torchvision_vgg16(tmp_path / 'vgg16_bn.pth', tmp_path / 'out2.pth')
