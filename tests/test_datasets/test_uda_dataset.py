@@ -60,7 +60,7 @@ def test_base_config_dataloader_yields_architecture_batches(roots):
         assert len(inputs) == len(samples) == 2
         assert all(isinstance(s, SegDataSample) for s in samples)
         assert all(x.dtype == torch.uint8 and x.shape[0] == 3 for x in inputs)
-        assert all(x.shape[1] in (round(size * f) for f in (0.8, 1.0, 1.1)) for x in inputs)
+        assert all(x.shape[1] in (int(size * f) for f in (0.8, 1.0, 1.1)) for x in inputs)
     assert all('gt_sem_seg' in s for s in batch['source']['data_samples'])
     assert all('leftImg8bit/train' in s.img_path for s in batch['target']['data_samples'])
 
