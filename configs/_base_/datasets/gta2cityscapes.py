@@ -38,9 +38,10 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=1,  # CLAN: 1 source + 1 target image per iteration
-    # tools/benchmark_data.py (docs/benchmarks.md): one worker makes about 13 pairs per CPU-second
-    # (decoding the PNGs: ~85%), so a 0.061 s/it step needs 2 workers and a 0.030 s/it step 3; 6 leaves
-    # 2x headroom (the official PIL loader: 7 pairs/s, 3 and 5). Lower it on hosts with few cores.
+    # tools/benchmark_data.py (docs/benchmarks.md): one worker makes about 13 pairs per CPU
+    # second (~85% of it decoding the PNGs), so a 0.061 s/it step needs 2 workers and a 0.030 s/it
+    # step 3; 6 leaves 2x headroom (official PIL loader: 7 pairs/s, 3 and 5 workers). Lower it on
+    # hosts with few cores.
     num_workers=6,
     persistent_workers=True,
     pin_memory=True,
