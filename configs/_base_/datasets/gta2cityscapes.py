@@ -30,7 +30,8 @@ target_train_pipeline = [
 ]
 # The image is resized to 1024x512; the label stays at the full 2048x1024.
 test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    # mmseg_clan's CheckedLoadImageFromFile, by the name mmseg's inference APIs look for
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=False, interpolation='bicubic'),
     dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),

@@ -32,6 +32,13 @@ class CheckedLoadAnnotations(LoadAnnotations):
         self.num_classes = num_classes
         self.ignore_index = ignore_index
 
+    def transform(self, results: dict) -> dict:
+        """Load and check the label of a dataset sample; an image given alone, as mmseg's
+        inference APIs pass it (no ``seg_map_path`` nor ``seg_fields``), has none to load."""
+        if 'seg_map_path' not in results and 'seg_fields' not in results:
+            return results
+        return super().transform(results)
+
     def _load_seg_map(self, results: dict) -> None:
         """Load, check and map ``results['seg_map_path']`` into ``results['gt_seg_map']``."""
         path = results['seg_map_path']

@@ -4,7 +4,10 @@ from mmengine.logging import MMLogger
 from mmseg.registry import TRANSFORMS
 
 
-@TRANSFORMS.register_module()
+# Also registered as mmseg's ``LoadImageFromFile``: mmseg's inference APIs find the image loader
+# of a test pipeline by that name (MMSegInferencer raises without it), so the test pipelines use
+# the name and still load through this class.
+@TRANSFORMS.register_module(name=['CheckedLoadImageFromFile', 'LoadImageFromFile'])
 class CheckedLoadImageFromFile(LoadImageFromFile):
     """LoadImageFromFile that raises naming a corrupted file, or skips it.
 
