@@ -27,10 +27,11 @@ from benchmark_train import (
     set_precision,
     time_iterations,
 )
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import mmseg_clan  # noqa: F401  (must precede mmseg's models: installs the mmcv.ops fallback)
-from mmseg_clan.utils.tool_config import enable_amp
+from mmseg_clan.utils.config_checks import check_cfg_options
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
 
 # mmseg's config, shipped inside the mmsegmentation package (.mim/configs)
 STOCK_CONFIG = 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'
@@ -71,7 +72,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=5, help='untimed iterations first')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override settings in the config, key=value')
     return parser.parse_args(argv)
 
@@ -83,6 +84,7 @@ def benchmark(args: argparse.Namespace) -> dict:
     torch.manual_seed(args.seed)
     cfg = Config.fromfile(resolve_config(args.config))
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     model_cfg = single_device_bn(cfg.model.to_dict())
     model_cfg['pretrained'] = None  # random weights: no download

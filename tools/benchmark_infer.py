@@ -24,10 +24,12 @@ from benchmark_train import (
     set_precision,
     time_iterations,
 )
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from torch import Tensor
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.utils.config_checks import check_cfg_options
+from mmseg_clan.utils.tool_config import ConfigOptionsAction
 
 
 def baseline_predict(model, images: Tensor, output_size: List[int]) -> List[Tensor]:
@@ -72,7 +74,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         help="optimised path: --compile with mode='reduce-overhead' (CUDA "
                              'graphs; a --num-images divisible by --batch-size: one shape)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override settings in the config, key=value')
     return parser.parse_args(argv)
 
@@ -101,6 +103,7 @@ def benchmark(args: argparse.Namespace) -> dict:
     torch.manual_seed(args.seed)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     cfg.model.discriminator = None  # inference needs no discriminator
     cfg.model.use_weight_loss = False

@@ -19,7 +19,7 @@ import mmcv
 import mmengine
 import mmseg
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -27,7 +27,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils.tool_config import enable_amp
+from mmseg_clan.utils.config_checks import check_cfg_options
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
 
 PRECISIONS = ('fp32', 'tf32', 'amp-bf16', 'amp-fp16')
 AMP_DTYPES = {'amp-bf16': 'bfloat16', 'amp-fp16': 'float16'}
@@ -177,7 +178,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         help="--compile with mode='reduce-overhead' (CUDA graphs; the "
                              'benchmark\'s shapes are fixed, so each graph is captured once)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override settings in the config, key=value')
     return parser.parse_args(argv)
 
@@ -189,6 +190,7 @@ def benchmark(args: argparse.Namespace) -> dict:
     torch.manual_seed(args.seed)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.channels_last:
         cfg.model.channels_last = True

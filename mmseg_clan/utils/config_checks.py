@@ -217,24 +217,25 @@ def _child(node: Any, part: str) -> Any:
         return {}
 
 
-def check_val_test_overrides(cfg: Config, options: dict) -> None:
-    """Refuse options that change only one of ``val_dataloader`` / ``test_dataloader`` when
-    the config defines them equal (``test_dataloader = val_dataloader``)."""
+def mirror_val_test_overrides(cfg: Config, options: dict) -> dict:
+    """``options`` with each ``val_dataloader`` / ``test_dataloader`` override also applied to
+    the other loader when the config defines them equal (``test_dataloader = val_dataloader``)
+    and the options set only one of them; logs a WARNING naming the keys added."""
     val, test = cfg.get('val_dataloader'), cfg.get('test_dataloader')
     if val is None or val != test:
-        return
+        return options
     touched = {name: [k for k in options if k == name or k.startswith(name + '.')]
                for name in ('val_dataloader', 'test_dataloader')}
     if bool(touched['val_dataloader']) == bool(touched['test_dataloader']):
-        return
+        return options
     given, other = ('val_dataloader', 'test_dataloader') if touched['val_dataloader'] else (
         'test_dataloader', 'val_dataloader')
-    missing = ' '.join(other + k[len(given):] + '=...' for k in touched[given])
-    raise KeyError(
-        f'--cfg-options changes {", ".join(touched[given])} but not {other}, while the config '
-        f'{cfg.filename} defines {other} equal to {given}: tools/test.py evaluates '
-        f'test_dataloader and validation uses val_dataloader, so set both ({missing}; the '
-        'same value keeps them equal)')
+    added = {other + key[len(given):]: options[key] for key in touched[given]}
+    print_log(f'--cfg-options: the config {cfg.filename} defines {other} equal to {given}, so '
+              f'{", ".join(touched[given])} also sets {", ".join(added)} (tools/test.py '
+              f'evaluates test_dataloader); set {other} explicitly to keep them apart',
+              logger='current', level=logging.WARNING)
+    return {**options, **added}
 
 
 def check_hook_arguments(cfg: Config) -> None:

@@ -7,7 +7,7 @@ from mmengine.config import Config, DictAction
 from .config_checks import (
     check_cfg_options,
     check_hook_arguments,
-    check_val_test_overrides,
+    mirror_val_test_overrides,
     warn_top_level_typos,
 )
 
@@ -83,16 +83,17 @@ def load_tool_config(config: str, launcher: str, cfg_options: dict | None,
     """Load a config for tools/train.py or tools/test.py with mmseg's rules for the launcher,
     ``--cfg-options`` and the work dir (default ``./work_dirs/<config name>``).
 
-    Warns about top-level keys that look like misspelt runner keys; refuses ``--cfg-options``
-    paths that nothing reads, ones that change only one of val/test_dataloader where the
-    config defines them equal, and hook arguments the hook does not take (``config_checks``).
+    Warns about top-level keys that look like misspelt runner keys; applies an override of
+    only one of val/test_dataloader to both where the config defines them equal (with a
+    warning); refuses ``--cfg-options`` paths that nothing reads and hook arguments the hook
+    does not take (``config_checks``).
     """
     cfg = Config.fromfile(config)
     warn_top_level_typos(cfg)
     cfg.launcher = launcher
     if cfg_options is not None:
+        cfg_options = mirror_val_test_overrides(cfg, cfg_options)
         check_cfg_options(cfg, cfg_options)
-        check_val_test_overrides(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     check_hook_arguments(cfg)
     if work_dir is not None:

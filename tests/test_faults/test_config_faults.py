@@ -124,15 +124,18 @@ def test_values_with_spaces_survive_cfg_options():
     assert cfg.test_dataloader.dataset.data_root == root
 
 
-def test_val_only_override_of_equal_loaders_is_refused():
-    assert refusal({'val_dataloader.dataset.data_root': '/new'}) == (
-        '--cfg-options changes val_dataloader.dataset.data_root but not test_dataloader, while '
-        f'the config {TOY} defines test_dataloader equal to val_dataloader: tools/test.py '
-        'evaluates test_dataloader and validation uses val_dataloader, so set both '
-        '(test_dataloader.dataset.data_root=...; the same value keeps them equal)')
-    cfg = load_tool_config(TOY, 'none', {'val_dataloader.dataset.data_root': '/new',
-                                         'test_dataloader.dataset.data_root': '/new'}, None)
+def test_val_only_override_of_equal_loaders_reaches_the_test_loader(tmp_path):
+    cfg = load_tool_config(TOY, 'none', {'val_dataloader.dataset.data_root': '/new'}, None)
     assert cfg.test_dataloader.dataset.data_root == '/new'
+    assert cfg.val_dataloader.dataset.data_root == '/new'
+    cfg = load_tool_config(TOY, 'none', {'test_dataloader.dataset.data_root': '/new',
+                                         'val_dataloader.dataset.data_root': '/other'}, None)
+    assert (cfg.test_dataloader.dataset.data_root, cfg.val_dataloader.dataset.data_root) == (
+        '/new', '/other')  # both given: each keeps its own
+    config = tmp_path / 'apart.py'  # loaders that differ in the file are left apart
+    config.write_text(f'_base_ = [{TOY!r}]\ntest_dataloader = dict(batch_size=2)\n')
+    cfg = load_tool_config(str(config), 'none', {'val_dataloader.dataset.data_root': '/v'}, None)
+    assert cfg.test_dataloader.dataset.data_root != '/v'
 
 
 def test_test_dataset_description(tmp_path):

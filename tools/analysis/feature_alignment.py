@@ -19,7 +19,7 @@ from typing import List
 
 import matplotlib
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import Tensor, nn
 
@@ -31,7 +31,7 @@ from mmseg_clan.evaluation import (
     class_feature_stats,
 )
 from mmseg_clan.utils import check_model_state_dict, checkpoint_state_dict, read_checkpoint
-from mmseg_clan.utils.tool_config import load_tool_config
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, load_tool_config
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -56,7 +56,7 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         help="share of a cell's valid pixels its majority class needs")
     parser.add_argument('--out-dir', default='work_dirs/feature_alignment')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override settings in the config, key=value')
     args = parser.parse_args(argv)
     if args.labels is not None and len(args.labels) != len(args.checkpoints):
