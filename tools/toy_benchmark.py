@@ -1,17 +1,22 @@
-"""Toy domain-shift benchmark: source-only, AdaptSegNet-style and CLAN on CPU, side by side.
+"""Toy domain-shift benchmark: does CLAN adapt? Source-only, AdaptSegNet-style and CLAN (and with
+--full the two CLAN ablations, a target-supervised oracle and 3 seeds) on CPU, side by side.
 
-Generates the toy street scenes (GTA5-layout source, Cityscapes-layout target) if missing, runs
-the real dataset converters, trains and tests each method with tools/train.py and tools/test.py,
-prints the per-class IoU table on the target val split and saves plots.
+Generates the toy data if missing (mmseg_clan/toy: pretraining corpus, GTA5-layout source,
+Cityscapes-layout target with a designed per-class shift), runs the real converters, pretrains
+the shared backbone once (cached by a checksum of its settings), trains and tests each method
+with tools/train.py and tools/test.py, prints the table and the per-class mean M against the
+shift severity, and saves plots.
 
-Example: python tools/toy_benchmark.py --seeds 0 1 2
+Example: bash tools/run_demo.sh            (default demo)
+         python tools/toy_benchmark.py --full
 """
 import argparse
 import glob
+import hashlib
 import json
-import math
 import os
 import os.path as osp
+import platform
 import re
 import subprocess
 import sys
@@ -23,15 +28,21 @@ import numpy as np
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-METHODS = {  # display name -> toy config
+CONFIGS = {  # display name -> toy config
     'source-only': 'configs/toy/source-only_r18-narrow_toy.py',
     'AdaptSegNet': 'configs/toy/adaptsegnet_r18-narrow_toy.py',
     'CLAN': 'configs/toy/clan_r18-narrow_toy.py',
+    'CLAN w/o weight loss': 'configs/toy/clan-no-weight-loss_r18-narrow_toy.py',
+    'CLAN w/o adaptive': 'configs/toy/clan-no-adaptive_r18-narrow_toy.py',
+    'oracle': 'configs/toy/oracle_r18-narrow_toy.py',
 }
+WITHOUT_DISCRIMINATOR = ('source-only', 'oracle')
+PRETRAIN_CONFIG = 'configs/toy/pretrain_r18-narrow_toy-corpus.py'
+DEMO_METHODS = ['source-only', 'AdaptSegNet', 'CLAN']
 WARMUP_FRACTION = 0.05  # official: 5000 warm-up / preheat iterations of 100k
 METRICS_FILE = 'toy_metrics.json'
-# One intra-op thread per tool: at these tiny sizes a second thread on a 2-core machine (beside
-# the data-loading worker and any other load) made iterations 10-30x slower, not faster.
+# One intra-op thread per tool: on a 2-core machine a second thread (beside the data worker and
+# other load) made iterations 10-30x slower.
 THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
 LOG_KEYS = ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target',
             'alignment_map_mean')
@@ -43,34 +54,46 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--data-root', default='data/toy', help='toy data (generated if missing)')
     parser.add_argument('--work-dir', default='work_dirs/toy_benchmark',
                         help='training runs, test logs, table and plots')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0],
-                        help='one training run per method and seed; mean and std over seeds')
-    parser.add_argument('--methods', nargs='+', choices=list(METHODS), default=list(METHODS))
+    parser.add_argument('--pretrain-cache', default='work_dirs/toy_pretrain',
+                        help='pretrained backbones, one folder per checksum of their settings')
+    parser.add_argument('--full', action='store_true',
+                        help='the full study: all methods (ablations, oracle), seeds 0 1 2')
+    parser.add_argument('--seeds', type=int, nargs='+', default=None)
+    parser.add_argument('--methods', nargs='+', choices=list(CONFIGS), default=None)
     parser.add_argument('--max-iters', type=int, default=None,
                         help='training iterations (default: the toy configs\'); warm-up and '
                         'preheat scale with it (5%%, as the official 5000 of 100k)')
+    parser.add_argument('--pretrain-iters', type=int, default=None,
+                        help='backbone pretraining iterations (default: its config\'s)')
+    parser.add_argument('--shift-seed', type=int, default=None,
+                        help='a random per-class shift instead of the designed one')
     parser.add_argument('--quick', action='store_true',
-                        help='smoke run: 4 iterations on a tiny data set (default root '
-                        '<work-dir>/quick_data)')
+                        help='smoke run: a few iterations on tiny data (<work-dir>/quick_data)')
+    parser.add_argument('--num-pretrain', type=int, default=600)
     parser.add_argument('--num-source', type=int, default=400)
     parser.add_argument('--num-target-train', type=int, default=400)
     parser.add_argument('--num-target-val', type=int, default=100)
-    parser.add_argument('--data-size', type=int, nargs=2, default=(256, 128),
-                        metavar=('WIDTH', 'HEIGHT'), help='generated image size (both domains)')
-    parser.add_argument('--num-panel-images', type=int, default=4)
+    parser.add_argument('--data-size', type=int, nargs=2, default=(192, 96),
+                        metavar=('WIDTH', 'HEIGHT'), help='generated image size (all corpora)')
     parser.add_argument('--nproc', type=int, default=2, help='data generation/conversion workers')
     parser.add_argument('--force', action='store_true',
                         help='retrain runs whose results are already in --work-dir')
     args = parser.parse_args(argv)
+    args.seeds = args.seeds or ([0, 1, 2] if args.full else [0])
+    args.methods = args.methods or (list(CONFIGS) if args.full else DEMO_METHODS)
     if args.quick:
         args.max_iters = args.max_iters or 4
-        args.num_source, args.num_target_train, args.num_target_val = 6, 6, 3
+        args.pretrain_iters = args.pretrain_iters or 4
+        args.num_pretrain, args.num_source, args.num_target_train, args.num_target_val = (
+            4, 6, 6, 3)
         args.data_size = (64, 32)
         if args.data_root == parser.get_default('data_root'):
             args.data_root = osp.join(args.work_dir, 'quick_data')
-        args.num_panel_images = min(args.num_panel_images, 2)
-    if args.max_iters is not None and args.max_iters < 1:
-        parser.error(f'--max-iters must be >= 1, got {args.max_iters}')
+        if args.pretrain_cache == parser.get_default('pretrain_cache'):
+            args.pretrain_cache = osp.join(args.work_dir, 'quick_pretrain')
+    for key in ('max_iters', 'pretrain_iters'):
+        if getattr(args, key) is not None and getattr(args, key) < 1:
+            parser.error(f'--{key.replace("_", "-")} must be >= 1, got {getattr(args, key)}')
     return args
 
 
@@ -90,7 +113,7 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None) -> N
             out.write(line)
             match = echo.search(line) if echo is not None else None
             if match:
-                print('    ' + line[match.start():].rstrip()[:240], flush=True)
+                print('    ' + line[match.start():].rstrip()[:200], flush=True)
         proc.wait()
     if proc.returncode != 0:
         with open(log_file) as f:
@@ -99,41 +122,114 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None) -> N
                            f'{log_file}; last lines:\n{tail}')
 
 
-def prepare_data(args: argparse.Namespace) -> Dict[str, str]:
+def library_versions() -> Dict[str, str]:
+    """Versions of the libraries the numbers depend on."""
+    import cv2
+    import mmcv
+    import mmengine
+    import mmseg
+    import PIL
+    import scipy
+    import torch
+    return {'python': platform.python_version(), 'torch': torch.__version__,
+            'mmengine': mmengine.__version__, 'mmcv': mmcv.__version__,
+            'mmseg': mmseg.__version__, 'numpy': np.__version__, 'opencv': cv2.__version__,
+            'pillow': PIL.__version__, 'scipy': scipy.__version__,
+            'machine': f'{platform.machine()}, {os.cpu_count()} CPUs'}
+
+
+def prepare_data(args: argparse.Namespace) -> Dict:
     """Generate the toy benchmark (reused when present) and run the real converters on it."""
-    from mmseg_clan.datasets.toy_street_scenes import generate_toy_benchmark
+    from mmseg_clan.toy import generate_toy_benchmark, random_class_shift
     log(f'toy data in {args.data_root}')
+    shift = None if args.shift_seed is None else random_class_shift(args.shift_seed)
     meta = generate_toy_benchmark(
         args.data_root, num_source=args.num_source, num_target_train=args.num_target_train,
-        num_target_val=args.num_target_val, source_size=tuple(args.data_size),
-        target_size=tuple(args.data_size), nproc=args.nproc, show_progress=True)
-    log('reused the existing toy data' if meta['reused'] else 'generated the toy data')
+        num_target_val=args.num_target_val, num_pretrain=args.num_pretrain,
+        source_size=tuple(args.data_size), target_size=tuple(args.data_size),
+        class_shift=shift, nproc=args.nproc)
+    log(('reused the existing toy data' if meta['reused'] else 'generated the toy data')
+        + f'; data checksum (sha256) {meta["checksum"]}')
     roots = {k: osp.abspath(v) for k, v in meta['paths'].items()}
-    for tool, root in (('gta.py', roots['source']), ('cityscapes.py', roots['target'])):
+    for tool, root in (('gta.py', roots['pretrain']), ('gta.py', roots['source']),
+                       ('cityscapes.py', roots['target'])):
         log(f'converting {root} with tools/dataset_converters/{tool}')
         run_tool([f'tools/dataset_converters/{tool}', root, '--nproc', str(args.nproc)],
-                 osp.join(args.work_dir, 'logs', f'convert_{tool[:-3]}.log'),
+                 osp.join(args.work_dir, 'logs', f'convert_{osp.basename(root)}.log'),
                  echo=re.compile(r'^converted'))
-    return roots
+    return {**meta, 'roots': roots}
 
 
-def config_options(roots: Dict[str, str], seed: int, max_iters: int | None) -> List[str]:
-    """``--cfg-options`` for the data roots, the seed and (optionally) the schedule length."""
-    options = [f'randomness.seed={seed}',
-               f'train_dataloader.dataset.source.data_root={roots["source"]}',
-               f'train_dataloader.dataset.target.data_root={roots["target"]}',
-               f'val_dataloader.dataset.data_root={roots["target"]}',
-               f'test_dataloader.dataset.data_root={roots["target"]}']
-    if max_iters is not None:
-        warmup = max(1, round(WARMUP_FRACTION * max_iters))
-        options += [f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters + 1}',
-                    f'default_hooks.checkpoint.interval={max_iters}',
-                    f'model.preheat_iters={warmup}',
-                    f'default_hooks.logger.interval={max(1, min(20, max_iters // 10))}']
-        for name in ('generator', 'discriminator'):
-            options += [f'param_scheduler.{name}.0.end={max_iters}',
-                        f'param_scheduler.{name}.0.warmup_iters={warmup}']
+def schedule_options(max_iters: int | None, with_discriminator: bool) -> List[str]:
+    """``--cfg-options`` for another schedule length (warm-up and preheat at 5%)."""
+    if max_iters is None:
+        return []
+    warmup = max(1, round(WARMUP_FRACTION * max_iters))
+    options = [f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters + 1}',
+               f'default_hooks.checkpoint.interval={max_iters}', f'model.preheat_iters={warmup}',
+               f'default_hooks.logger.interval={max(1, min(50, max_iters // 10))}']
+    for name in ('generator', 'discriminator') if with_discriminator else ('generator', ):
+        options += [f'param_scheduler.{name}.0.end={max_iters}',
+                    f'param_scheduler.{name}.0.warmup_iters={warmup}']
     return options
+
+
+def config_options(method: str, roots: Dict[str, str], seed: int, max_iters: int | None,
+                   backbone: str) -> List[str]:
+    """``--cfg-options`` of one run: data roots, seed, schedule, pretrained backbone."""
+    source_root = roots['target'] if method == 'oracle' else roots['source']
+    return [f'randomness.seed={seed}',
+            f'train_dataloader.dataset.source.data_root={source_root}',
+            f'train_dataloader.dataset.target.data_root={roots["target"]}',
+            f'val_dataloader.dataset.data_root={roots["target"]}',
+            f'test_dataloader.dataset.data_root={roots["target"]}',
+            f'model.backbone.init_cfg.checkpoint={backbone}',
+            *schedule_options(max_iters, method not in WITHOUT_DISCRIMINATOR)]
+
+
+def link_backbone(weights: str, cache: str) -> str:
+    """Point ``<cache>/backbone.pth`` (the toy configs' default) at ``weights``."""
+    link = osp.join(cache, 'backbone.pth')
+    if osp.islink(link):
+        os.remove(link)
+    if not osp.exists(link):
+        os.symlink(osp.relpath(weights, cache), link)
+    return weights
+
+
+def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
+    """Pretrain the shared backbone on the pretraining corpus once; path of its weights."""
+    import torch
+    from mmengine.config import Config
+
+    from mmseg_clan.toy.benchmark import data_checksum, sample_files
+    from mmseg_clan.utils import checkpoint_state_dict, read_checkpoint
+    corpus = [f for i in range(data['params']['num_pretrain'])
+              for f in sample_files('pretrain', i)]
+    settings = {'config': Config.fromfile(osp.join(REPO_ROOT, PRETRAIN_CONFIG)).pretty_text,
+                'iters': args.pretrain_iters, 'seed': 0,
+                'corpus': data_checksum(args.data_root, corpus)}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    run_dir = osp.abspath(osp.join(args.pretrain_cache, key))
+    weights = osp.join(run_dir, 'backbone.pth')
+    if osp.isfile(weights):
+        log(f'pretrained backbone: reusing {weights} (settings checksum {key})')
+        return link_backbone(weights, args.pretrain_cache)
+    log(f'pretraining the backbone on {data["roots"]["pretrain"]} (settings checksum {key})')
+    root = data['roots']['pretrain']
+    options = ['randomness.seed=0', f'train_dataloader.dataset.source.data_root={root}',
+               f'train_dataloader.dataset.target.data_root={root}',
+               *schedule_options(args.pretrain_iters, with_discriminator=False)]
+    run_tool(['tools/train.py', PRETRAIN_CONFIG, '--work-dir', run_dir, '--cfg-options',
+              *options], osp.join(run_dir, 'train_output.log'), echo=re.compile(r'Iter\(train\)'))
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        state = checkpoint_state_dict(read_checkpoint(f.read().strip()))
+    torch.save({k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')},
+               weights + '.tmp')
+    os.replace(weights + '.tmp', weights)
+    with open(osp.join(run_dir, 'settings.json'), 'w') as f:
+        json.dump(settings, f, indent=2)
+    return link_backbone(weights, args.pretrain_cache)
 
 
 def parse_class_table(log_file: str) -> Dict[str, float]:
@@ -150,23 +246,25 @@ def parse_class_table(log_file: str) -> Dict[str, float]:
     iou = {}
     for row in rows[1:]:
         cells = [c.strip() for c in row.strip('|').split('|')]
+        if cells[:2] == ['mIoU', 'classes']:
+            break  # UDAIoUMetric's mIoU table follows
         iou[cells[0]] = float(cells[1])
     return iou
 
 
-def train_and_test(method: str, seed: int, roots: Dict[str, str],
+def train_and_test(method: str, seed: int, data: Dict, backbone: str,
                    args: argparse.Namespace) -> Dict:
     """Train one method with tools/train.py and evaluate it with tools/test.py."""
-    run_dir = osp.join(args.work_dir, f'seed{seed}', method)
+    run_dir = osp.join(args.work_dir, f'seed{seed}', method.replace(' ', '_').replace('/', ''))
     metrics_file = osp.join(run_dir, METRICS_FILE)
+    options = config_options(method, data['roots'], seed, args.max_iters, backbone)
     if osp.isfile(metrics_file) and not args.force:
         with open(metrics_file) as f:
             result = json.load(f)
-        if result['max_iters'] == args.max_iters and result['data_root'] == roots:
+        if result['options'] == options and result['data_checksum'] == data['checksum']:
             log(f'{method} seed {seed}: reusing {metrics_file} (--force retrains)')
             return result
-    config = METHODS[method]
-    options = config_options(roots, seed, args.max_iters)
+    config = CONFIGS[method]
     start = time.time()
     log(f'{method} seed {seed}: training {config}')
     run_tool(['tools/train.py', config, '--work-dir', run_dir, '--cfg-options', *options],
@@ -174,19 +272,17 @@ def train_and_test(method: str, seed: int, roots: Dict[str, str],
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     train_seconds = time.time() - start
-    log(f'{method} seed {seed}: testing {checkpoint} on the target val split')
     test_dir = osp.join(run_dir, 'test')
     run_tool(['tools/test.py', config, checkpoint, '--work-dir', test_dir, '--cfg-options',
               *options], osp.join(run_dir, 'test_output.log'))
     test_log = sorted(glob.glob(osp.join(test_dir, '*', '*.log')))[-1]
-    result = dict(method=method, seed=seed, max_iters=args.max_iters, data_root=roots,
-                  checkpoint=checkpoint, scalars=latest_scalars_file(run_dir),
-                  class_iou=parse_class_table(test_log), train_seconds=train_seconds,
-                  total_seconds=time.time() - start)
+    result = dict(method=method, seed=seed, config=config, options=options,
+                  data_checksum=data['checksum'], checkpoint=checkpoint,
+                  scalars=latest_scalars_file(run_dir), class_iou=parse_class_table(test_log),
+                  train_seconds=train_seconds, total_seconds=time.time() - start)
     with open(metrics_file, 'w') as f:
         json.dump(result, f, indent=2)
-    log(f'{method} seed {seed}: mIoU {np.nanmean(list(result["class_iou"].values())):.2f} '
-        f'({result["total_seconds"]:.0f} s)')
+    log(f'{method} seed {seed}: done in {result["total_seconds"]:.0f} s')
     return result
 
 
@@ -210,51 +306,79 @@ def read_scalars(path: str) -> Dict[str, List[tuple]]:
     return series
 
 
-def summarise(results: List[Dict], methods: Sequence[str]) -> Dict[str, Dict]:
-    """Per method: class names, per-class IoU mean/std over seeds and mIoU mean/std."""
-    summary = {}
-    for method in methods:
-        runs = [r for r in results if r['method'] == method]
-        classes = list(runs[0]['class_iou'])
-        per_seed = np.array([[r['class_iou'][c] for c in classes] for r in runs])
-        miou = np.nanmean(per_seed, axis=1)
-        present = ~np.isnan(per_seed).all(axis=0)  # classes absent from val stay NaN
-        iou_mean, iou_std = np.full(len(classes), np.nan), np.full(len(classes), np.nan)
-        iou_mean[present] = np.nanmean(per_seed[:, present], axis=0)
-        iou_std[present] = np.nanstd(per_seed[:, present], axis=0)
-        summary[method] = dict(
-            classes=classes, seeds=[r['seed'] for r in runs], iou_mean=iou_mean, iou_std=iou_std,
-            miou_per_seed=miou, miou_mean=float(miou.mean()), miou_std=float(miou.std()))
-    return summary
+def val_classes_present(target_root: str) -> List[str]:
+    """Classes with pixels in the converted target val labels."""
+    import cv2
+
+    from mmseg_clan.toy.labels import TRAIN_ID_NAMES
+    counts = np.zeros(256, dtype=np.int64)
+    files = sorted(glob.glob(osp.join(target_root, 'gtFine', 'val', '*',
+                                      '*_gtFine_labelTrainIds.png')))
+    if not files:
+        raise FileNotFoundError(f'no converted val labels under {target_root}/gtFine/val')
+    for path in files:
+        counts += np.bincount(cv2.imread(path, cv2.IMREAD_UNCHANGED).ravel(), minlength=256)
+    return [name for i, name in enumerate(TRAIN_ID_NAMES) if counts[i] > 0]
 
 
-def format_table(summary: Dict[str, Dict]) -> str:
-    """Per-class IoU table (%), methods side by side; mean +- std when several seeds."""
-    methods = list(summary)
-    several = len(summary[methods[0]]['seeds']) > 1
-    width = 15 if several else 12
+def class_mean_alignment(result: Dict, data: Dict, backbone: str) -> Dict[str, float]:
+    """Per-class mean of the alignment map M of a CLAN checkpoint over the target val pixels."""
+    import torch
+    import torch.nn.functional as F
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmseg.registry import DATASETS, MODELS
 
-    def cell(mean: float, std: float) -> str:
-        text = 'n/a' if math.isnan(mean) else (f'{mean:.1f} ± {std:.1f}' if several
-                                                else f'{mean:.1f}')
-        return f'{text:>{width}}'
+    from mmseg_clan.models.losses.alignment_map import alignment_map
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(osp.join(REPO_ROOT, result['config']))
+    cfg.merge_from_dict(dict(o.split('=', 1) for o in result['options']
+                             if o.startswith('test_dataloader')))
+    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, result['checkpoint'], map_location='cpu')
+    model.eval()
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    num_classes = len(dataset.metainfo['classes'])
+    sums, counts = np.zeros(num_classes), np.zeros(num_classes)
+    for index in range(len(dataset)):
+        sample = dataset[index]
+        batch = model.data_preprocessor(pseudo_collate([sample]), False)
+        with torch.no_grad():
+            logits = model.decode_head(model.extract_feat(batch['inputs']),
+                                       return_classifier_logits=True)
+        labels = sample['data_samples'].gt_sem_seg.data[0].numpy().astype(np.int64)
+        probs = [F.softmax(model.decode_head.upsample(z, labels.shape), dim=1) for z in logits]
+        m_map = alignment_map(probs[0], probs[1])[0, 0].numpy()
+        valid = labels < num_classes
+        sums += np.bincount(labels[valid], weights=m_map[valid], minlength=num_classes)
+        counts += np.bincount(labels[valid], minlength=num_classes)
+    return {name: float(sums[i] / counts[i]) if counts[i] else float('nan')
+            for i, name in enumerate(dataset.metainfo['classes'])}
 
-    lines = [f'{"class":<14}' + ''.join(f'{m:>{width}}' for m in methods)]
-    for i, name in enumerate(summary[methods[0]]['classes']):
-        lines.append(f'{name:<14}' + ''.join(
-            cell(summary[m]['iou_mean'][i], summary[m]['iou_std'][i]) for m in methods))
-    lines.append(f'{"mIoU":<14}' + ''.join(
-        cell(summary[m]['miou_mean'], summary[m]['miou_std']) for m in methods))
-    seeds = summary[methods[0]]['seeds']
-    lines.append(f'(target val split; IoU in %; seeds {seeds}'
-                 + ('; mean ± std over seeds)' if several else ')'))
-    return '\n'.join(lines)
+
+def plot_mechanism(mech: Dict, out_file: str) -> None:
+    """Per-class mean M on target val against the designed shift severity."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    ax.scatter(mech['severity'], mech['mean_m'])
+    for name, x, y in zip(mech['classes'], mech['severity'], mech['mean_m']):
+        ax.annotate(name, (x, y), fontsize=7, xytext=(3, 3), textcoords='offset points')
+    ax.set_xlabel('designed shift severity of the class (target)')
+    ax.set_ylabel('mean alignment map M on its target val pixels')
+    ax.set_title(f'CLAN: per-class M vs shift severity (Spearman rho = '
+                 f'{mech["spearman_rho"]:.2f})')
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
 
 
 def plot_losses(results: List[Dict], out_file: str) -> None:
     """Training curves of every method (first seed): losses, discriminator and mean M."""
     import matplotlib.pyplot as plt
-    panels = [('segmentation loss (source)', ['loss_seg']),
+    panels = [('segmentation loss', ['loss_seg']),
               ('generator adversarial / weight loss', ['loss_adv', 'loss_weight']),
               ('discriminator losses', ['loss_d_source', 'loss_d_target']),
               ('mean alignment map M (target)', ['alignment_map_mean'])]
@@ -271,139 +395,80 @@ def plot_losses(results: List[Dict], out_file: str) -> None:
         ax.set_title(title)
         ax.set_xlabel('iteration')
         if ax.lines:
-            ax.legend(fontsize=7)
-    fig.suptitle(f'training curves (seed {first_seed})')
+            ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
 
 
-def plot_iou_bars(summary: Dict[str, Dict], out_file: str) -> None:
-    """Per-class IoU bars of the methods (mean over seeds, std as error bars)."""
-    import matplotlib.pyplot as plt
-    methods = list(summary)
-    classes = summary[methods[0]]['classes']
-    x = np.arange(len(classes) + 1)
-    width = 0.8 / len(methods)
-    fig, ax = plt.subplots(figsize=(16, 4.5))
-    for i, method in enumerate(methods):
-        s = summary[method]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width,
-               np.append(s['iou_mean'], s['miou_mean']), width,
-               yerr=np.append(s['iou_std'], s['miou_std']), label=method, capsize=2)
-    ax.set_xticks(x, [*classes, 'mIoU'], rotation=45, ha='right')
-    ax.set_ylabel('IoU (%) on target val')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
+def run_feature_alignment(results: List[Dict], data: Dict, args: argparse.Namespace) -> str:
+    """Per-class feature alignment (tools/analysis/feature_alignment.py) of the first seed's
+    checkpoints; the folder it writes to."""
+    first = [r for r in results if r['seed'] == results[0]['seed']]
+    out_dir = osp.join(args.work_dir, 'feature_alignment')
+    options = [o for o in first[0]['options'] if 'data_root' in o or o.startswith('model.')]
+    run_tool(['tools/analysis/feature_alignment.py', CONFIGS['CLAN'],
+              *[r['checkpoint'] for r in first], '--labels', *[r['method'] for r in first],
+              '--num-images', str(min(50, args.num_target_val)), '--out-dir', out_dir,
+              '--device', 'cpu', '--cfg-options', *options],
+             osp.join(args.work_dir, 'logs', 'feature_alignment.log'))
+    return out_dir
 
 
-def plot_prediction_panel(result: Dict, roots: Dict[str, str], seed: int, max_iters: int | None,
-                          num_images: int, out_file: str) -> None:
-    """Target val images, ground truth, each classifier's prediction, the fused one and M."""
-    import matplotlib.pyplot as plt
-    import torch
-    import torch.nn.functional as F
-    from mmengine.config import Config
-    from mmengine.dataset import pseudo_collate
-    from mmengine.runner import load_checkpoint
-    from mmseg.registry import DATASETS, MODELS
-    from mmseg.utils import register_all_modules
-
-    from mmseg_clan.models.losses.alignment_map import alignment_map
-
-    register_all_modules()
-    cfg = Config.fromfile(osp.join(REPO_ROOT, METHODS['CLAN']))
-    cfg.merge_from_dict(dict(opt.split('=', 1) for opt in config_options(roots, seed, max_iters)
-                             if opt.startswith('test_dataloader')))
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, result['checkpoint'], map_location='cpu')
-    model.eval()
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    palette = np.array(dataset.metainfo['palette'], dtype=np.uint8)
-    num_images = min(num_images, len(dataset))
-
-    def colour(labels: np.ndarray) -> np.ndarray:
-        image = np.zeros((*labels.shape, 3), dtype=np.uint8)
-        valid = labels < len(palette)
-        image[valid] = palette[labels[valid]]
-        return image
-
-    titles = ['target image', 'ground truth', 'classifier 1', 'classifier 2', 'fused (C1 + C2)',
-              'alignment map M']
-    fig, axes = plt.subplots(num_images, len(titles), figsize=(3 * len(titles),
-                                                                 1.7 * num_images + 0.5),
-                             squeeze=False)
-    for row in range(num_images):
-        data = model.data_preprocessor(pseudo_collate([dataset[row]]), False)
-        with torch.no_grad():
-            logits = model.decode_head(model.extract_feat(data['inputs']),
-                                       return_classifier_logits=True)
-        size = data['inputs'].shape[-2:]
-        probs = [F.softmax(model.decode_head.upsample(z, size), dim=1) for z in logits]
-        m_map = alignment_map(probs[0], probs[1])[0, 0].numpy()
-        preds = [p[0].argmax(0).numpy() for p in probs]
-        fused = model.decode_head.upsample(logits[0] + logits[1], size)
-        image = data['inputs'][0].numpy().transpose(1, 2, 0)
-        image = image + np.array(cfg.model.data_preprocessor.mean)  # undo the mean (BGR)
-        gt = dataset[row]['data_samples'].gt_sem_seg.data[0].numpy()
-        cells = [np.clip(image[..., ::-1], 0, 255).astype(np.uint8), colour(gt),
-                 colour(preds[0]), colour(preds[1]), colour(fused[0].argmax(0).numpy())]
-        for col, cell in enumerate(cells):
-            axes[row, col].imshow(cell, interpolation='nearest')
-        shown = axes[row, -1].imshow(m_map, cmap='magma', vmin=0.0, vmax=max(m_map.max(), 1e-3))
-        fig.colorbar(shown, ax=axes[row, -1], fraction=0.046)
-        for col in range(len(titles)):
-            axes[row, col].set_xticks([])
-            axes[row, col].set_yticks([])
-            if row == 0:
-                axes[row, col].set_title(titles[col])
-    fig.suptitle(f'CLAN (seed {seed}) on target val images')
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
-
-
-def main(argv: Sequence[str] | None = None) -> Dict[str, Dict]:
-    """Run the benchmark; returns the per-method summary."""
+def main(argv: Sequence[str] | None = None) -> Dict:
+    """Run the benchmark; returns what results.json holds."""
+    from mmseg_clan.toy.report import format_table, mechanism, summarise
     args = parse_args(argv)
     os.chdir(REPO_ROOT)
     begin = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    roots = prepare_data(args)
+    versions = library_versions()
+    log('libraries: ' + ', '.join(f'{k} {v}' for k, v in versions.items()))
+    data = prepare_data(args)
+    backbone = pretrain_backbone(args, data)
     runs = [(seed, method) for seed in args.seeds for method in args.methods]
     results = []
     for index, (seed, method) in enumerate(runs, start=1):
         log(f'run {index}/{len(runs)}')
-        results.append(train_and_test(method, seed, roots, args))
-    summary = summarise(results, args.methods)
-    table = format_table(summary)
+        results.append(train_and_test(method, seed, data, backbone, args))
+    present = val_classes_present(data['roots']['target'])
+    summary = summarise(results, args.methods, present)
+    table = format_table(summary, present)
+    out = {'data_checksum': data['checksum'], 'libraries': versions, 'classes_present': present,
+           'class_shift': data['params']['class_shift'], 'methods': summary}
+    clan_runs = [r for r in results if r['method'] == 'CLAN']
+    if clan_runs:
+        per_seed = [class_mean_alignment(r, data, backbone) for r in clan_runs]
+        mean_m = {c: float(np.mean([m[c] for m in per_seed])) for c in present}
+        out['mechanism'] = mechanism(mean_m, data['params']['class_shift'])
+        table += ('\nper-class mean M of CLAN on target val vs designed shift severity: '
+                  f'Spearman rho = {out["mechanism"]["spearman_rho"]:.2f} '
+                  f'(p = {out["mechanism"]["p_value"]:.3f}, {len(present)} classes)\n'
+                  + '  '.join(f'{c} {s:.1f}:{m:.3f}' for c, s, m in zip(
+                      out['mechanism']['classes'], out['mechanism']['severity'],
+                      out['mechanism']['mean_m'])))
     print('\n' + table + '\n', flush=True)
+    import matplotlib
+    matplotlib.use('Agg')
+    plots = {'losses': osp.join(args.work_dir, 'loss_curves.png')}
+    plot_losses(results, plots['losses'])
+    if 'mechanism' in out:
+        plots['mechanism'] = osp.join(args.work_dir, 'clan_m_vs_severity.png')
+        plot_mechanism(out['mechanism'], plots['mechanism'])
+    if osp.isfile(osp.join(REPO_ROOT, 'tools', 'analysis', 'feature_alignment.py')):
+        log('per-class feature alignment (tools/analysis/feature_alignment.py)')
+        out['feature_alignment_dir'] = run_feature_alignment(results, data, args)
+    out['plots'] = plots
+    out['seconds'] = {'total': time.time() - begin,
+                      'runs': {f'{r["method"]} seed {r["seed"]}': r['total_seconds']
+                               for r in results}}
     with open(osp.join(args.work_dir, 'results.txt'), 'w') as f:
         f.write(table + '\n')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump({m: dict(seeds=s['seeds'], classes=s['classes'],
-                           iou_mean=s['iou_mean'].tolist(), iou_std=s['iou_std'].tolist(),
-                           miou_per_seed=s['miou_per_seed'].tolist(),
-                           miou_mean=s['miou_mean'], miou_std=s['miou_std'])
-                   for m, s in summary.items()}, f, indent=2)
-    import matplotlib
-    matplotlib.use('Agg')
-    plots = {'losses': osp.join(args.work_dir, 'loss_curves.png'),
-             'iou': osp.join(args.work_dir, 'per_class_iou.png'),
-             'panel': osp.join(args.work_dir, 'clan_predictions.png')}
-    plot_losses(results, plots['losses'])
-    plot_iou_bars(summary, plots['iou'])
-    clan_runs = [r for r in results if r['method'] == 'CLAN']
-    if clan_runs:
-        plot_prediction_panel(clan_runs[0], roots, clan_runs[0]['seed'], args.max_iters,
-                              args.num_panel_images, plots['panel'])
-    else:
-        del plots['panel']
+        json.dump(out, f, indent=2)
     log('plots: ' + ', '.join(plots.values()))
     log(f'done in {time.time() - begin:.0f} s; table in {osp.join(args.work_dir, "results.txt")}')
-    return summary
+    return out
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
-"""The toy benchmark demo, shortened: real train/test tools, table and plots produced."""
+"""The toy benchmark command, shortened: real tools, table, M-vs-severity and analysis output."""
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -7,106 +8,126 @@ from pathlib import Path
 import pytest
 
 import mmseg_clan  # noqa: F401  (must precede mmseg)
+from mmseg_clan.toy.report import format_table, mechanism, summarise
 
 REPO_ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(REPO_ROOT / 'tools'))
 import toy_benchmark  # noqa: E402
 
-METHODS = ('source-only', 'AdaptSegNet', 'CLAN')
+METHODS = ('source-only', 'CLAN')
 
 
-def test_quick_demo_produces_table_and_plots(tmp_path):
-    """``--quick`` generates data, converts it, trains and tests every method, and plots."""
+def _cells(table: str) -> dict:
+    """Table text -> {row label: [cell, ...]} (row labels are the first 26 characters)."""
+    return {row[:26].strip(): row[26:].split() for row in table.splitlines()[1:]
+            if row[:26].strip() and not row.startswith(('(', 'negative', 'per-class', '  '))}
+
+
+def test_quick_benchmark_writes_the_measured_values(tmp_path):
+    """``--quick``: data, converters, pretraining, two methods, table, M plot, feature analysis."""
     work_dir = tmp_path / 'bench'
-    proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'toy_benchmark.py'), '--quick', '--max-iters',
-         '2', '--work-dir', str(work_dir), '--num-panel-images', '1'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, str(REPO_ROOT / 'tools' / 'toy_benchmark.py'), '--quick',
+               '--max-iters', '2', '--pretrain-iters', '1', '--work-dir', str(work_dir),
+               '--methods', *METHODS]
+    proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-
     table = (work_dir / 'results.txt').read_text()
-    header, *rows = table.splitlines()
-    assert header.split() == ['class', *METHODS]
-    assert table in proc.stdout  # printed as well as saved
-    class_rows = {row[:14].strip(): row[14:].split() for row in rows[:-1]}
-    assert list(class_rows)[:3] == ['road', 'sidewalk', 'building']
-    assert len(class_rows) == 20 and 'mIoU' in class_rows  # 19 classes + mIoU
-
+    assert table.strip() in proc.stdout  # printed as well as saved
+    assert 'data checksum (sha256)' in proc.stdout and 'libraries: python' in proc.stdout
     results = json.loads((work_dir / 'results.json').read_text())
-    assert set(results) == set(METHODS)
-    for method in METHODS:
-        metrics = json.loads((work_dir / 'seed0' / method / 'toy_metrics.json').read_text())
-        assert metrics['max_iters'] == 2
-        assert Path(metrics['checkpoint']).name == 'iter_2.pth'
-        assert 0.0 <= results[method]['miou_mean'] <= 100.0
-        curves = toy_benchmark.read_scalars(metrics['scalars'])  # what the loss plot shows
-        assert [step for step, _ in curves['loss_seg']] == [1, 2]
-        assert ('loss_d_source' in curves) == (method != 'source-only')
-        assert ('alignment_map_mean' in curves) == (method == 'CLAN')
-    for plot in ('loss_curves.png', 'per_class_iou.png', 'clan_predictions.png'):
-        assert (work_dir / plot).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-    assert (work_dir / 'quick_data' / 'source' / 'train.txt').read_text().split()
-    assert any((work_dir / 'quick_data' / 'target' / 'gtFine' / 'val').rglob(
-        '*_gtFine_labelTrainIds.png'))
+    assert len(results['data_checksum']) == 64 and results['data_checksum'] in proc.stdout
 
-    # a re-run reuses the data, the converted labels and the finished run
-    rerun = subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools' / 'toy_benchmark.py'), '--quick', '--max-iters',
-         '2', '--work-dir', str(work_dir), '--num-panel-images', '1', '--methods', 'CLAN'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    # every table cell is the json's value
+    rows = _cells(table)
+    assert table.splitlines()[0].split() == ['class', *METHODS]
+    for column, method in enumerate(METHODS):
+        summary = results['methods'][method]
+        for name, mean in zip(summary['classes'], summary['iou_mean']):
+            label = name if name in results['classes_present'] else f'{name} (absent)'
+            assert rows[label][column] == f'{mean:.1f}'
+        present_row = f'mIoU, {len(results["classes_present"])} classes present'
+        assert rows[present_row][column] == f'{summary["miou_present"][0]:.1f}'
+        assert rows['mIoU, all 19 (absent=0)'][column] == f'{summary["miou_all"][0]:.1f}'
+
+    # the mechanism: per-class M against the designed severity, in the text and the plot
+    mech = results['mechanism']
+    assert mech['classes'] == [c for c in results['classes_present']]
+    assert mech['severity'] == [results['class_shift'][c][1] for c in mech['classes']]
+    assert all(0.0 <= m <= 1.0 for m in mech['mean_m'])
+    rho = 'nan' if math.isnan(mech['spearman_rho']) else f'{mech["spearman_rho"]:.2f}'
+    assert f'Spearman rho = {rho}' in table
+    for plot in ('loss_curves.png', 'clan_m_vs_severity.png'):
+        assert (work_dir / plot).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    assert (work_dir / 'quick_data' / 'class_shift.json').is_file()
+
+    # the per-class feature alignment of the same checkpoints
+    alignment = json.loads((work_dir / 'feature_alignment' / 'feature_alignment.json')
+                           .read_text())
+    runs = {r['method']: r for r in (json.loads(
+        (work_dir / 'seed0' / m / 'toy_metrics.json').read_text()) for m in METHODS)}
+    assert [c['label'] for c in alignment['checkpoints']] == list(METHODS)
+    assert [c['checkpoint'] for c in alignment['checkpoints']] == [
+        runs[m]['checkpoint'] for m in METHODS]
+
+    # a re-run reuses the data, the pretrained backbone and the finished runs
+    rerun = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=200)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     assert 'reused the existing toy data' in rerun.stdout
-    assert rerun.stdout.count('converted: 0, skipped (already done):') == 2
+    assert 'pretrained backbone: reusing' in rerun.stdout
     assert 'CLAN seed 0: reusing' in rerun.stdout and 'training' not in rerun.stdout
-    assert class_rows['mIoU'][-1] in (work_dir / 'results.txt').read_text().splitlines()[-2]
+    assert (work_dir / 'results.txt').read_text() == table
 
 
-def test_class_table_parsing(tmp_path):
-    """The per-class IoU table of mmseg's IoUMetric log is read back, NaN included."""
+def test_class_table_parsing_stops_before_the_miou_table(tmp_path):
     log = tmp_path / 'test.log'
-    log.write_text('11/26 - mmengine - INFO - per class results:\n'
-                   '11/26 - mmengine - INFO - \n'
-                   '+---------------+-------+-------+\n'
+    log.write_text('per class results:\n'
                    '|     Class     |  IoU  |  Acc  |\n'
-                   '+---------------+-------+-------+\n'
                    '|      road     | 91.25 | 97.0  |\n'
                    '| traffic light |  nan  |  nan  |\n'
-                   '+---------------+-------+-------+\n')
+                   'mIoU over the classes present:\n'
+                   '|  mIoU  | classes | present |\n'
+                   '|  mIoU / mIoU_all |  19 | 1 |\n')
     iou = toy_benchmark.parse_class_table(str(log))
-    assert list(iou) == ['road', 'traffic light']
-    assert iou['road'] == 91.25 and iou['traffic light'] != iou['traffic light']
-
-
-def test_class_table_missing_is_a_clear_error(tmp_path):
-    log = tmp_path / 'test.log'
+    assert list(iou) == ['road', 'traffic light'] and iou['road'] == 91.25
     log.write_text('no metric here\n')
     with pytest.raises(ValueError, match='per class results'):
         toy_benchmark.parse_class_table(str(log))
 
 
+def test_summary_gap_closed_and_negative_transfer():
+    """mIoU over present classes and all 19, gap share, classes below source-only."""
+    def run(method, seed, road, sky):
+        return dict(method=method, seed=seed, class_iou={'road': road, 'sky': sky, 'train': 0.0})
+    results = [run('source-only', 0, 40.0, 20.0), run('source-only', 1, 40.0, 40.0),
+               run('CLAN', 0, 30.0, 70.0), run('CLAN', 1, 30.0, 70.0),
+               run('oracle', 0, 80.0, 80.0), run('oracle', 1, 80.0, 80.0)]
+    summary = summarise(results, ['source-only', 'CLAN', 'oracle'], ['road', 'sky'])
+    assert summary['source-only']['miou_present'] == [35.0, 5.0]
+    assert summary['source-only']['miou_all'][0] == pytest.approx(70 / 3)
+    assert summary['CLAN']['gap_closed'] == pytest.approx((50 - 35) / (80 - 35))
+    assert summary['CLAN']['negative_transfer'] == {'road': -10.0}
+    assert summary['oracle']['negative_transfer'] == {}
+    table = format_table(summary, ['road', 'sky'])
+    assert 'train (absent)' in table and '33%' in table and 'road -10.0' in table
+    assert '35.0 ± 5.0' in table
+
+
+def test_mechanism_rank_correlation():
+    shift = {'road': ('none', 0.0), 'sky': ('colour', 0.5), 'car': ('colour', 0.9)}
+    assert mechanism({'road': 0.1, 'sky': 0.2, 'car': 0.3}, shift)['spearman_rho'] == 1.0
+    assert mechanism({'road': 0.3, 'sky': 0.2, 'car': 0.1}, shift)['spearman_rho'] == -1.0
+
+
 def test_schedule_options_scale_warmup_and_preheat():
-    """--max-iters rescales the schedule end, the warm-up and the preheat (5% each)."""
     options = dict(o.split('=', 1) for o in toy_benchmark.config_options(
-        {'source': '/s', 'target': '/t'}, seed=3, max_iters=200))
-    assert options['randomness.seed'] == '3'
-    assert options['train_cfg.max_iters'] == '200'
-    assert options['default_hooks.logger.interval'] == '20'
+        'oracle', {'source': '/s', 'target': '/t'}, seed=3, max_iters=200, backbone='/b.pth'))
+    assert options['randomness.seed'] == '3' and options['train_cfg.max_iters'] == '200'
     assert options['model.preheat_iters'] == '10'
-    for name in ('generator', 'discriminator'):
-        assert options[f'param_scheduler.{name}.0.warmup_iters'] == '10'
-        assert options[f'param_scheduler.{name}.0.end'] == '200'
-    assert options['train_dataloader.dataset.source.data_root'] == '/s'
-    assert options['test_dataloader.dataset.data_root'] == '/t'
-
-
-def test_summary_mean_and_std_over_seeds():
-    """Mean and (population) std over seeds per class and for mIoU; NaN classes skipped."""
-    nan = float('nan')
-    results = [dict(method='CLAN', seed=s, class_iou={'road': r, 'sky': k})
-               for s, (r, k) in enumerate([(80.0, 60.0), (90.0, nan)])]
-    summary = toy_benchmark.summarise(results, ['CLAN'])['CLAN']
-    assert summary['iou_mean'].tolist() == [85.0, 60.0]
-    assert summary['iou_std'].tolist() == [5.0, 0.0]
-    assert summary['miou_per_seed'].tolist() == [70.0, 90.0]
-    assert summary['miou_mean'] == 80.0 and summary['miou_std'] == 10.0
-    assert '85.0 ± 5.0' in toy_benchmark.format_table({'CLAN': summary})
+    assert options['param_scheduler.generator.0.warmup_iters'] == '10'
+    assert 'param_scheduler.discriminator.0.end' not in options  # the oracle has no D
+    assert options['train_dataloader.dataset.source.data_root'] == '/t'  # target labels
+    assert options['model.backbone.init_cfg.checkpoint'] == '/b.pth'
+    clan = dict(o.split('=', 1) for o in toy_benchmark.config_options(
+        'CLAN', {'source': '/s', 'target': '/t'}, seed=0, max_iters=200, backbone='/b.pth'))
+    assert clan['train_dataloader.dataset.source.data_root'] == '/s'
+    assert clan['param_scheduler.discriminator.0.end'] == '200'
