@@ -21,34 +21,7 @@ SETTINGS = [
 NEEDS_CUDA = {'train_bf16', 'control_bf16', 'train_fp16', 'train_bf16_channels_last',
               'train_bf16_channels_last_compile', 'train_bf16_channels_last_cuda_graphs',
               'infer_b8_cuda_graphs'}
-EXPECTED_TOOL = dict(control='benchmark_control', train='benchmark_train',
-                     infer='benchmark_infer')
-
-
-def tiny_control_cfg() -> dict:
-    """A small stock mmseg EncoderDecoder (ResNetV1c + ASPP, SyncBN as in mmseg's configs)."""
-    norm_cfg = dict(type='SyncBN', requires_grad=True)
-    return dict(
-        default_scope='mmseg',
-        model=dict(
-            type='EncoderDecoder',
-            data_preprocessor=dict(type='SegDataPreProcessor', mean=[123.7, 116.3, 103.5],
-                                   std=[58.4, 57.1, 57.4], bgr_to_rgb=True, pad_val=0,
-                                   seg_pad_val=255, size=(512, 1024)),
-            pretrained='open-mmlab://resnet18_v1c',
-            backbone=dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=8,
-                          out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4),
-                          strides=(1, 2, 1, 1), norm_cfg=norm_cfg),
-            decode_head=dict(type='ASPPHead', in_channels=64, in_index=3, channels=16,
-                             dilations=(1, 12, 24, 36), num_classes=19, norm_cfg=norm_cfg,
-                             loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-            auxiliary_head=dict(type='FCNHead', in_channels=32, in_index=2, channels=8,
-                                num_convs=1, num_classes=19, norm_cfg=norm_cfg,
-                                loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4)),
-            train_cfg=dict(), test_cfg=dict(mode='whole')),
-        optim_wrapper=dict(type='OptimWrapper',
-                           optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
-                                          weight_decay=0.0005)))
+EXPECTED_TOOL = dict(train='benchmark_train', infer='benchmark_infer')
 
 
 @pytest.fixture(scope='module')
@@ -57,7 +30,6 @@ def configs(tmp_path_factory):
     Config(dict(model=tiny_clan_cfg(), optim_wrapper=optim_wrapper_cfg(repeated=True),
                 train_cfg=dict(type='IterBasedTrainLoop', max_iters=100000))).dump(
                     folder / 'tiny_clan.py')
-    Config(tiny_control_cfg()).dump(folder / 'tiny_control.py')
     return folder
 
 
@@ -65,8 +37,8 @@ def run_script(configs, tmp_path, **env) -> list:
     environment = dict(
         os.environ, BENCH_PYTHON=sys.executable, BENCH_WHEELS='', BENCH_DEVICE='cpu',
         BENCH_FLOAT='fp32', BENCH_CONFIG=str(configs / 'tiny_clan.py'),
-        BENCH_CONTROL_CONFIG=str(configs / 'tiny_control.py'), BENCH_SOURCE_SIZE='40 56',
-        BENCH_TARGET_SIZE='32 48', BENCH_CONTROL_SIZE='32 64', BENCH_INFER_INPUT='32 48',
+        BENCH_CONTROL_CONFIG=str(configs / 'missing_control.py'), BENCH_SOURCE_SIZE='40 56',
+        BENCH_TARGET_SIZE='32 48', BENCH_INFER_INPUT='32 48',
         BENCH_INFER_OUTPUT='64 96', BENCH_INFER_IMAGES='2', BENCH_ITERS='1', BENCH_WARMUP='1',
         BENCH_INFER_ITERS='1', BENCH_LOG_DIR=str(tmp_path), OMP_NUM_THREADS='1')
     environment.update(env)
@@ -82,7 +54,8 @@ def run_script(configs, tmp_path, **env) -> list:
 
 
 def test_one_json_line_per_setting_on_cpu(configs, tmp_path):
-    # compiling cannot finish in 1 s: proves a setting's own budget stops it, and the run goes on
+    # the control's config is missing: an error line, and the run goes on; compiling cannot
+    # finish in 1 s: a setting's own budget stops it (the control runs in test_benchmark_control)
     lines = run_script(configs, tmp_path, BENCH_BUDGET_COMPILE_S='1')
     assert lines[0]['setting'] == 'setup' and lines[0]['status'] == 'ok'
     assert lines[-1]['setting'] == 'summary'
@@ -93,6 +66,9 @@ def test_one_json_line_per_setting_on_cpu(configs, tmp_path):
             assert line['status'] == 'skipped' and 'needs CUDA' in line['reason'], line
         elif name.endswith('_compile'):
             assert line['status'] == 'timeout' and line['budget_s'] == 1, line
+        elif name == 'control_tf32':
+            assert line['status'] == 'error' and line['rc'] != 0, line
+            assert 'missing_control.py' in line['error']
         else:
             assert line['status'] == 'ok', line
             assert line['tool'] == EXPECTED_TOOL[name.split('_')[0]]
@@ -101,19 +77,6 @@ def test_one_json_line_per_setting_on_cpu(configs, tmp_path):
     assert train['source_size'] == [40, 56] and train['target_size'] == [32, 48]
     assert train['s_per_iter'] > 0 and train['channels_last'] is False
     assert by_name['train_tf32_channels_last']['channels_last'] is True
-    control = by_name['control_tf32']
-    assert control['batch_size'] == 2 and control['size'] == [32, 64]
-    assert control['model'] == 'EncoderDecoder' and control['s_per_iter'] > 0
     assert by_name['infer_b1']['batch_size'] == 1 and by_name['infer_b8']['batch_size'] == 8
     assert by_name['infer_b8']['identical_predictions'] is True
     assert '=== train_tf32' in (tmp_path / 'benchmark_gpu.log').read_text()
-
-
-def test_failing_setting_prints_its_error_and_the_run_goes_on(configs, tmp_path):
-    lines = run_script(configs, tmp_path, BENCH_CONFIG=str(tmp_path / 'missing.py'),
-                       BENCH_ONLY='train_tf32 control_tf32')
-    by_name = {line['setting']: line for line in lines}
-    assert set(by_name) == {'setup', 'control_tf32', 'train_tf32', 'summary'}
-    assert by_name['train_tf32']['status'] == 'error' and by_name['train_tf32']['rc'] != 0
-    assert 'missing.py' in by_name['train_tf32']['error']
-    assert by_name['control_tf32']['status'] == 'ok'
