@@ -92,19 +92,30 @@ def _registered(type_name: Any) -> List[type]:
     return found
 
 
+def _parameters(function: Any) -> dict | None:
+    """``inspect.signature(function).parameters``, or None where it has no Python signature."""
+    try:
+        return dict(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return None
+
+
 def accepts_keyword(obj: Any, key: str) -> bool:
     """Whether ``obj(...)`` takes ``key``: a named parameter of its ``__init__`` or of a base
     class that a ``**kwargs`` hands it on to (a ``**kwargs`` of the last Python base accepts)."""
     import torch.nn as nn
     if not inspect.isclass(obj):
-        params = inspect.signature(obj).parameters
-        return key in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        params = _parameters(obj)
+        return params is None or key in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values())
     for klass in obj.__mro__:
         if klass in (object, nn.Module):
             return False
         if '__init__' not in vars(klass):
             continue
-        params = inspect.signature(vars(klass)['__init__']).parameters
+        params = _parameters(vars(klass)['__init__'])
+        if params is None:  # no Python signature: nothing to check against
+            return True
         if key in params and params[key].kind not in (params[key].VAR_POSITIONAL,
                                                       params[key].VAR_KEYWORD):
             return True
@@ -156,8 +167,7 @@ def _keyword_names(parent: dict, path: List[str]) -> List[str]:
     for obj in _registered(type_name) if type_name is not None else []:
         for klass in obj.__mro__ if inspect.isclass(obj) else (obj, ):
             init = vars(klass).get('__init__') if inspect.isclass(obj) else klass
-            if init is not None:
-                names += [n for n in inspect.signature(init).parameters if n != 'self']
+            names += [n for n in _parameters(init) or {} if n != 'self'] if init else []
     return names
 
 
@@ -193,8 +203,9 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
                         suggestion = nearest(part, KNOWN_TOP_LEVEL_KEYS | set(node))
                 else:
                     refusal = _new_key_refusal(parts[:depth], merged_node, part)
-                    suggestion = nearest(part, set(_keyword_names(merged_node, parts[:depth]))
-                                         - {part})
+                    if refusal is not None:
+                        suggestion = nearest(part, set(
+                            _keyword_names(merged_node, parts[:depth])) - {part})
                 if refusal is None:
                     break  # a new key its reader takes: nothing below it exists to check
             if refusal is not None:
