@@ -61,7 +61,8 @@ def tiny_run_config(config_path: Path, data_roots: dict, work_dir: Path) -> Conf
     disable_pretrained(cfg.model)
     train_dataset = cfg.train_dataloader.dataset
     for domain in ('source', 'target'):
-        point_dataset_at(train_dataset[domain], data_roots)
+        if train_dataset[domain] is not None:  # source-only configs read no target
+            point_dataset_at(train_dataset[domain], data_roots)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(num_workers=0, persistent_workers=False)
     cfg.test_dataloader = copy.deepcopy(cfg.test_dataloader)
@@ -92,10 +93,33 @@ def test_config_trains_one_iteration_and_tests(config_path, data_roots, tmp_path
     losses = {name.split('/', 1)[1]: buffer.current()
               for name, buffer in runner.message_hub.log_scalars.items()
               if name.startswith('train/loss')}
-    assert 'loss_seg' in losses
+    loss_decode = runner.model.decode_head.loss_decode
+    seg_loss_names = {m.loss_name for m in (loss_decode if isinstance(
+        loss_decode, torch.nn.ModuleList) else [loss_decode])}
+    assert seg_loss_names <= set(losses), (seg_loss_names, losses)
+    assert ('loss_weight' in losses) == cfg.model.get('use_weight_loss', True)
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values()), losses
     changed = [name for name, p in runner.model.named_parameters() if name in before
                and not torch.equal(before[name], p.detach())]
     assert any(name.startswith('decode_head') for name in changed)
+    head = runner.model.decode_head
+    if type(head).__name__ == 'DualDecodeHead':  # every copy's classifier is trained
+        for index in range(1, head.num_classifiers + 1):
+            assert f'decode_head.head{index}.conv_seg.weight' in changed
     metrics = runner.test()
     assert 0.0 <= metrics['mIoU'] <= 100.0
+
+
+def test_segformer_config_follows_the_transformer_uda_recipe():
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'backbones' / 'clan_mitb5_gta2city.py'))
+    head = cfg.model.decode_head
+    assert head.type == 'DualDecodeHead' and head.head.type == 'SegformerHead'
+    assert head.head.in_index == [0, 1, 2, 3] and cfg.model.backbone.out_indices == (0, 1, 2, 3)
+    generator = cfg.optim_wrapper.generator
+    assert (generator.optimizer.type, generator.optimizer.lr) == ('AdamW', 6e-5)
+    assert generator.paramwise_cfg.custom_keys.decode_head.lr_mult == 10.0
+    assert cfg.param_scheduler.generator[0].power == 1.0
+    assert cfg.train_dataloader.batch_size == 2
+    crops = [t.crop_size for domain in ('source', 'target')
+             for t in cfg.train_dataloader.dataset[domain].pipeline if t.type == 'RandomCrop']
+    assert crops == [(512, 512), (512, 512)]

@@ -1,0 +1,17 @@
+# Source-only baseline of backbones/clan_mitb5_gta2city.py: SegFormer MiT-B5 (one all-MLP decoder)
+# trained on labelled GTA alone with the same schedule, no discriminator.
+_base_ = ['../backbones/clan_mitb5_gta2city.py']
+model = dict(decode_head=dict(num_classifiers=1), discriminator=None, use_weight_loss=False)
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='CLANOptimWrapperConstructor',
+    generator={{_base_.optim_wrapper.generator}})
+param_scheduler = dict(_delete_=True, generator={{_base_.param_scheduler.generator}})
+# No target images: UDADataset yields dict(source=...) only, so none is read or decoded.
+train_dataloader = dict(dataset=dict(target=None))
+# The CLAN hooks without UDAVisualizationHook: its panels need a target batch.
+custom_hooks = [
+    dict(type='CLANProgressHook'),
+    dict(type='RandomStateHook'),
+    dict(type='TrainingGuardHook'),
+]
