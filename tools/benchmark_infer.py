@@ -17,8 +17,11 @@ import torch.nn.functional as F
 from benchmark_train import (
     build_model_and_optimizers,
     compile_cfg,
+    device_argument,
     environment,
+    non_negative_int,
     peak_memory,
+    positive_int,
     print_report,
     reset_peak_memory,
     set_precision,
@@ -61,12 +64,16 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         metavar=('H', 'W'), help='network input size (Cityscapes val: 512 1024)')
     parser.add_argument('--output-size', type=int, nargs=2, default=(1024, 2048),
                         metavar=('H', 'W'), help='prediction size (Cityscapes labels)')
-    parser.add_argument('--num-images', type=int, default=16, help='images per timed pass')
-    parser.add_argument('--batch-size', type=int, default=4, help='batch of the optimised path')
+    parser.add_argument('--num-images', type=positive_int, default=16,
+                        help='images per timed pass')
+    parser.add_argument('--batch-size', type=positive_int, default=4,
+                        help='batch of the optimised path')
     parser.add_argument('--precision', choices=('fp32', 'tf32'), default='fp32')
-    parser.add_argument('--iters', type=int, default=5, help='timed passes over the images')
-    parser.add_argument('--warmup', type=int, default=1, help='untimed passes first')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--iters', type=positive_int, default=5,
+                        help='timed passes over the images')
+    parser.add_argument('--warmup', type=non_negative_int, default=1, help='untimed passes first')
+    parser.add_argument('--device', type=device_argument,
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--compile', action='store_true',
                         help='optimised path: model.compile_cfg=dict(backend=--compile-backend)')
     parser.add_argument('--compile-backend', default='inductor')

@@ -35,6 +35,34 @@ AMP_DTYPES = {'amp-bf16': 'bfloat16', 'amp-fp16': 'float16'}
 IGNORE_INDEX = 255
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'must be >= 0, got {value}')
+    return value
+
+
+def device_argument(text: str) -> str:
+    """argparse type: a torch device that this machine has."""
+    try:
+        device = torch.device(text)
+    except RuntimeError as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f'{text!r} needs CUDA, which this machine does not '
+                                         'have (torch.cuda.is_available() is False); use cpu')
+    return text
+
+
 def set_precision(precision: str, device: torch.device) -> None:
     """Switch TF32 on (tf32, amp-*) or off (fp32); TF32 and AMP need a CUDA device."""
     if precision not in PRECISIONS:
@@ -160,14 +188,16 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         metavar=('H', 'W'), help='source image and label size (GTA5: 720 1280)')
     parser.add_argument('--target-size', type=int, nargs=2, default=(512, 1024),
                         metavar=('H', 'W'), help='target image size (Cityscapes: 512 1024)')
-    parser.add_argument('--batch-size', type=int, default=1, help='images per domain')
+    parser.add_argument('--batch-size', type=positive_int, default=1, help='images per domain')
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
-    parser.add_argument('--iters', type=int, default=20, help='timed iterations')
-    parser.add_argument('--warmup', type=int, default=5, help='untimed iterations first')
+    parser.add_argument('--iters', type=positive_int, default=20, help='timed iterations')
+    parser.add_argument('--warmup', type=non_negative_int, default=5,
+                        help='untimed iterations first')
     parser.add_argument('--train-iter', type=int, default=None,
                         help='0-based iteration the step runs as (default: preheat_iters + 1, '
                              'so the adaptive adversarial weighting is on)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', type=device_argument,
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--channels-last', action='store_true',
                         help='set model.channels_last=True')
     parser.add_argument('--compile', action='store_true',
