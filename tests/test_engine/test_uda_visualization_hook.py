@@ -179,3 +179,13 @@ def test_panel_colours_labels_and_scales_alignment_map():
     jet_max = cv2.applyColorMap(np.full((1, 1), 255, np.uint8), cv2.COLORMAP_JET)[0, 0, ::-1]
     np.testing.assert_array_equal(alignment_tile[1, 0], jet_max)  # the panel's largest M
     assert not np.array_equal(alignment_tile[0, 0], jet_max)
+
+
+def test_source_only_batches_give_source_maps_and_a_source_row():
+    model = build_tiny_clan(decode_head=ONE_HEAD, discriminator=None, use_weight_loss=False)
+    samples = model.debug_maps(dict(source=fake_domain_batch(1, SOURCE_HW, LABEL_HW)))
+    assert set(samples[0]) == {'source_image', 'source_label', 'source_prediction'}
+    panel = compose_panel(samples, GTADataset.METAINFO['palette'])
+    assert panel.shape == (SOURCE_HW[0], 3 * SOURCE_HW[1], 3)
+    with pytest.raises(KeyError, match='expects data=dict'):
+        model.debug_maps(dict(target=fake_domain_batch(1, TARGET_HW)))

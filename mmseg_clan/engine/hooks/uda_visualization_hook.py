@@ -62,7 +62,7 @@ def compose_panel(samples: List[Dict[str, Tensor]], palette: Sequence[Sequence[i
                                  if 'alignment_map' in s), default=1.0)
     rows = []
     for sample in samples:
-        for keys in (SOURCE_ROW, TARGET_ROW):
+        for keys in (row for row in (SOURCE_ROW, TARGET_ROW) if row[0] in sample):
             height, width = sample[keys[0]].shape[:2]
             tiles = []
             for key in (k for k in keys if k in sample):

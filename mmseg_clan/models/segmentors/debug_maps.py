@@ -26,16 +26,16 @@ def _copy_of_batch(batch: dict) -> dict:
 
 @torch.no_grad()
 def clan_debug_maps(model, data: dict) -> List[Dict[str, Tensor]]:
-    """Per-sample display maps (CPU) of a ``dict(source=..., target=...)`` training batch, in
-    the model's current mode, at the sizes the training step uses; parameters, buffers, RNG
-    and ``data`` unchanged.
+    """Per-sample display maps (CPU) of a ``dict(source=..., target=...)`` training batch
+    (``target`` optional), in the model's current mode, at the sizes the training step uses;
+    parameters, buffers, RNG and ``data`` unchanged.
 
     Keys: ``source_image``, ``target_image`` (H, W, 3 uint8 RGB); class-id maps
     ``source_label``, ``source_prediction``, ``target_prediction`` (fused) and
     ``target_prediction_classifier{k}``; with two classifiers ``alignment_map`` (M), with a
     discriminator ``discriminator_target_prob`` (its sigmoid: probability of "target").
     """
-    if not isinstance(data, dict) or 'source' not in data or 'target' not in data:
+    if not isinstance(data, dict) or 'source' not in data:
         raise KeyError('CLAN.debug_maps expects data=dict(source=..., target=...), got '
                        f'{list(data) if isinstance(data, dict) else type(data).__name__}')
     saved_buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
@@ -44,9 +44,11 @@ def clan_debug_maps(model, data: dict) -> List[Dict[str, Tensor]]:
     try:
         with torch.random.fork_rng(devices=cuda_devices):
             source = model.data_preprocessor(_copy_of_batch(data['source']), True)
-            target = model.data_preprocessor(_copy_of_batch(data['target']), True)
-            samples = [{**s, **t} for s, t in zip(_source_maps(model, source),
-                                                   _target_maps(model, target))]
+            samples = _source_maps(model, source)
+            if data.get('target') is not None:
+                target = model.data_preprocessor(_copy_of_batch(data['target']), True)
+                for sample, target_maps in zip(samples, _target_maps(model, target)):
+                    sample.update(target_maps)
     finally:
         for name, buffer in model.named_buffers():
             buffer.copy_(saved_buffers[name])
