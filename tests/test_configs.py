@@ -64,7 +64,8 @@ def tiny_run_config(config_path: Path, data_roots: dict, work_dir: Path) -> Conf
         if train_dataset[domain] is not None:  # source-only configs read no target
             point_dataset_at(train_dataset[domain], data_roots)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(num_workers=0, persistent_workers=False)
+        if cfg.get(loader) is not None:  # configs without validation have no val_dataloader
+            cfg[loader].update(num_workers=0, persistent_workers=False)
     cfg.test_dataloader = copy.deepcopy(cfg.test_dataloader)
     point_dataset_at(cfg.test_dataloader.dataset, data_roots)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None  # runner.test() evaluates
