@@ -29,7 +29,7 @@ class SafeCheckpointHook(CheckpointHook):
         if is_main_process():
             for folder in {self.out_dir, runner.work_dir}:
                 self._remove_interrupted_writes(runner, folder)
-            if self.max_keep_ckpts > 0 and self.keep_ckpt_ids:
+            if self.max_keep_ckpts > 0 and self.keep_ckpt_ids and osp.isdir(self.out_dir):
                 self._remove_untracked_outdated(runner)
 
     @staticmethod
