@@ -23,23 +23,25 @@ from mmseg.apis import MMSegInferencer, inference_model, init_model
 from tests.test_configs import CONFIGS, REPO_ROOT, shrink_pipeline, tiny_run_config
 from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta
 
-CONFIG = REPO_ROOT / 'configs' / 'clan_gta2city.py'
+# the official DeepLab-v2 run, and SegFormer MiT-B5 with two all-stage decoders (SyncBN)
+SHIPPED = ['clan_gta2city.py', 'backbones/clan_mitb5_gta2city.py']
 
 
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory) -> dict:
-    """A tiny clan_gta2city run: its config file, checkpoint and test images."""
+@pytest.fixture(scope='module', params=SHIPPED)
+def trained(request, tmp_path_factory) -> dict:
+    """A tiny run of a shipped config: its config file, checkpoint and test images."""
+    config = REPO_ROOT / 'configs' / request.param
     root = tmp_path_factory.mktemp('apis')
     data_roots = dict(
         gta=str(make_fake_gta(root / 'gta', n=2, size=(96, 54), convert=True)),
         cityscapes=str(make_fake_cityscapes(root / 'cityscapes', n=2, size=(128, 64),
                                             convert=True)))
-    cfg = tiny_run_config(CONFIG, data_roots, root / 'work')
+    cfg = tiny_run_config(config, data_roots, root / 'work')
     shrink_pipeline(cfg.test_pipeline)  # inference_model reads the top-level test_pipeline
     runner = Runner.from_cfg(cfg)
     runner.train()
     runner.save_checkpoint(str(root), 'tiny.pth')
-    config_file = root / 'tiny_clan_gta2city.py'
+    config_file = root / f'tiny_{config.name}'
     cfg.dump(str(config_file))
     images = sorted((Path(data_roots['cityscapes']) / 'leftImg8bit' / 'val').rglob('*.png'))
     assert len(images) == 2
