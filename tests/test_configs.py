@@ -74,6 +74,9 @@ def tiny_run_config(config_path: Path, data_roots: dict, work_dir: Path) -> Conf
         for scheduler in schedulers:
             scheduler.update(end=2, warmup_iters=0)
     cfg.default_hooks.checkpoint.update(interval=100, save_best=None, save_last=False)
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'UDAVisualizationHook':
+            hook['interval'] = 1  # debug maps and panel computed in the one training iteration
     cfg.work_dir = str(work_dir)
     return cfg
 
