@@ -9,9 +9,3 @@ optim_wrapper = dict(
 param_scheduler = dict(_delete_=True, generator={{_base_.param_scheduler.generator}})
 # No target images: UDADataset yields dict(source=...) only, so none is read or decoded.
 train_dataloader = dict(dataset=dict(target=None))
-# The CLAN hooks without UDAVisualizationHook: its panels need a target batch.
-custom_hooks = [
-    dict(type='CLANProgressHook'),
-    dict(type='RandomStateHook'),
-    dict(type='TrainingGuardHook'),
-]
