@@ -22,10 +22,20 @@ def replace_durably(tmp_path: str, path: str) -> None:
     fsync_folder(osp.dirname(osp.abspath(path)))
 
 
+def write_bytes_atomically(path: str, data: bytes, tmp_path: str | None = None) -> None:
+    """Write ``data`` to ``tmp_path`` (default ``path`` + TEMP_SUFFIX), fsync it and rename it
+    to ``path``; an interrupted write leaves the old file or the new one, never a part."""
+    tmp_path = path + TEMP_SUFFIX if tmp_path is None else tmp_path
+    try:
+        with open(tmp_path, 'wb') as f:
+            f.write(data)
+            f.flush()
+        replace_durably(tmp_path, path)
+    finally:
+        if osp.exists(tmp_path):
+            os.remove(tmp_path)
+
+
 def write_text_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` + TEMP_SUFFIX, flush and fsync it, then rename it to ``path``."""
-    tmp_path = path + TEMP_SUFFIX
-    with open(tmp_path, 'w') as f:
-        f.write(text)
-        f.flush()
-    replace_durably(tmp_path, path)
+    """:func:`write_bytes_atomically` of ``text`` in UTF-8."""
+    write_bytes_atomically(path, text.encode('utf-8'))

@@ -12,6 +12,7 @@ import mmengine
 import numpy as np
 from PIL import Image
 
+from ...utils import atomic_file
 from ..label_maps import IGNORE_INDEX, describe_invalid_train_ids
 
 # What to do with a label whose size differs from its image (a known GTA5 defect).
@@ -114,26 +115,10 @@ class _InProcess:
 
 
 def write_bytes_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to a temporary file, fsync it, then rename it to ``path``.
-
-    An interrupted run leaves either the old file or the complete new one.
-    """
+    """Durable atomic write of ``data`` through ``NAME.tmp<pid>.EXT`` (one temporary file per
+    converter process)."""
     stem, ext = osp.splitext(path)
-    tmp_path = f'{stem}.tmp{os.getpid()}{ext}'
-    try:
-        with open(tmp_path, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-        dir_fd = os.open(osp.dirname(osp.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # make the rename itself durable
-        finally:
-            os.close(dir_fd)
-    finally:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
+    atomic_file.write_bytes_atomically(path, data, tmp_path=f'{stem}.tmp{os.getpid()}{ext}')
 
 
 def write_png_atomically(path: str, array: np.ndarray) -> None:
