@@ -164,7 +164,7 @@ def schedule_options(max_iters: int | None, with_discriminator: bool) -> List[st
     """``--cfg-options`` for another schedule length (warm-up and preheat at 5%)."""
     if max_iters is None:
         return []
-    warmup = max(1, round(WARMUP_FRACTION * max_iters))
+    warmup = min(max(1, round(WARMUP_FRACTION * max_iters)), max_iters - 1)  # < end: scheduler
     options = [f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters + 1}',
                f'default_hooks.checkpoint.interval={max_iters}', f'model.preheat_iters={warmup}',
                f'default_hooks.logger.interval={max(1, min(50, max_iters // 10))}']
