@@ -54,7 +54,7 @@ def format_table(summary: Dict[str, Dict], present: Sequence[str]) -> str:
     """Per-class IoU (%) with methods side by side, mIoU rows, gap closed, negative transfer."""
     methods = list(summary)
     several = len(summary[methods[0]]['seeds']) > 1
-    width = 13 if several else 12
+    width = max(13 if several else 12, *(len(m) + 2 for m in methods))
 
     def cell(mean: float, std: float) -> str:
         text = f'{mean:.1f} ± {std:.1f}' if several else f'{mean:.1f}'
