@@ -180,7 +180,8 @@ def config_options(method: str, roots: Dict[str, str], seed: int, max_iters: int
     source_root = roots['target'] if method == 'oracle' else roots['source']
     return [f'randomness.seed={seed}',
             f'train_dataloader.dataset.source.data_root={source_root}',
-            f'train_dataloader.dataset.target.data_root={roots["target"]}',
+            *([] if method in WITHOUT_DISCRIMINATOR else
+              [f'train_dataloader.dataset.target.data_root={roots["target"]}']),
             f'val_dataloader.dataset.data_root={roots["target"]}',
             f'test_dataloader.dataset.data_root={roots["target"]}',
             f'model.backbone.init_cfg.checkpoint={backbone}',
@@ -218,7 +219,6 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     log(f'pretraining the backbone on {data["roots"]["pretrain"]} (settings checksum {key})')
     root = data['roots']['pretrain']
     options = ['randomness.seed=0', f'train_dataloader.dataset.source.data_root={root}',
-               f'train_dataloader.dataset.target.data_root={root}',
                *schedule_options(args.pretrain_iters, with_discriminator=False)]
     run_tool(['tools/train.py', PRETRAIN_CONFIG, '--work-dir', run_dir, '--cfg-options',
               *options], osp.join(run_dir, 'train_output.log'), echo=re.compile(r'Iter\(train\)'))

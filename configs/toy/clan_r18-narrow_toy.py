@@ -67,10 +67,11 @@ target_train_pipeline = [
     dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
     dict(type='ImageScaleJitter', scale_factors=(0.8, 1.0, 1.1), probs=(0.3, 0.4, 0.3)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
+    # predictions, M and D at the nominal (pre-jitter) size, as the official interp_target
+    dict(type='PackSegInputs', meta_keys={{_base_.target_meta_keys}}),
 ]
 test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),  # mmseg_clan's checked loader, under the name mmseg's APIs find
     dict(type='Resize', scale=image_size, keep_ratio=False, interpolation='bicubic'),
     dict(type='CheckedLoadAnnotations'),
     dict(type='PackSegInputs'),

@@ -17,16 +17,7 @@ _warmup_then_poly = [
 param_scheduler = dict(generator=_warmup_then_poly)
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
 default_hooks = dict(checkpoint=dict(interval=max_iters))
-# The corpus stands in for both UDA inputs; the source-only model uses only the labelled one.
-train_dataloader = dict(
-    dataset=dict(
-        source=dict(data_root=pretrain_root),
-        target=dict(
-            _delete_=True,
-            type='GTADataset',
-            data_root=pretrain_root,
-            ann_file='train.txt',
-            pipeline={{_base_.target_train_pipeline}})))
+train_dataloader = dict(dataset=dict(source=dict(data_root=pretrain_root)))
 # No validation: the pretraining never sees target images.
 val_dataloader = None
 val_cfg = None

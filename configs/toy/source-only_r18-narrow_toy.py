@@ -10,3 +10,5 @@ optim_wrapper = dict(
     constructor='CLANOptimWrapperConstructor',
     generator={{_base_.optim_wrapper.generator}})
 param_scheduler = dict(_delete_=True, generator={{_base_.param_scheduler.generator}})
+# No target images: UDADataset yields dict(source=...) only, so none is read or decoded.
+train_dataloader = dict(dataset=dict(target=None))

@@ -84,12 +84,6 @@ def test_inference_apis_fail_loudly_on_a_missing_image(trained, tmp_path):
         inference_model(model, missing)
 
 
-# configs/toy/clan_r18-narrow_toy.py (and the toy configs over it) override test_pipeline with
-# CheckedLoadImageFromFile, a name mmseg's inferencer does not find; strict: passes once renamed
-TOY_PENDING = pytest.mark.xfail(strict=True, raises=ValueError,
-                                reason='toy test_pipeline names CheckedLoadImageFromFile')
-
-
 def inferencer_pipeline(cfg: Config) -> Compose:
     """The test pipeline as MMSegInferencer adapts it (mmseg/apis/mmseg_inferencer.py)."""
     pipeline = [t for t in cfg.test_dataloader.dataset.pipeline
@@ -101,9 +95,7 @@ def inferencer_pipeline(cfg: Config) -> Compose:
     return Compose(pipeline)
 
 
-@pytest.mark.parametrize('config_path', [
-    pytest.param(p, marks=TOY_PENDING) if 'toy' in p.parts else p for p in CONFIGS
-], ids=lambda p: p.stem)
+@pytest.mark.parametrize('config_path', CONFIGS, ids=lambda p: p.stem)
 def test_every_config_test_pipeline_takes_a_bare_image(config_path, tmp_path):
     init_default_scope('mmseg')
     cfg = Config.fromfile(str(config_path))
