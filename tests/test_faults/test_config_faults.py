@@ -157,13 +157,12 @@ def test_source_only_training_reads_no_target(tmp_path):
                'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
                'train_cfg.max_iters': 1, 'default_hooks.checkpoint.interval': 1,
                'default_hooks.logger.interval': 1, 'model.backbone.init_cfg': None}
-    with_target = load_tool_config(TOY_SOURCE_ONLY, 'none', options, str(tmp_path / 'a'))
+    with_target = load_tool_config(TOY_SOURCE_ONLY.replace('source-only', 'clan'), 'none',
+                                   options, str(tmp_path / 'a'))
     with pytest.raises(Exception, match='c_000000_000000_leftImg8bit.png'):
         DATASETS.build(with_target.train_dataloader.dataset)[0]
     del options['train_dataloader.dataset.target.data_root']
-    cfg = load_tool_config(TOY_SOURCE_ONLY, 'none',
-                           {**options, 'train_dataloader.dataset.target': None},
-                           str(tmp_path / 'work'))
+    cfg = load_tool_config(TOY_SOURCE_ONLY, 'none', options, str(tmp_path / 'work'))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert dataset.target is None and set(dataset[0]) == {'source'}
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None

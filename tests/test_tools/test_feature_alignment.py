@@ -20,7 +20,7 @@ import feature_alignment  # noqa: E402
 
 NUM_IMAGES = 2
 MIN_CELLS = 3
-SIZE = (256, 128)  # the toy benchmark's image size; the toy config resizes to 128x64
+SIZE = (256, 128)  # generated image size; the toy config resizes to its image_size
 
 
 @pytest.fixture(scope='module')
@@ -64,7 +64,7 @@ def expected_scores(setup: dict, state_dict: dict) -> dict:
     source = DATASETS.build(dict(
         type='GTADataset', data_root=setup['gta'], ann_file='train.txt',
         pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                  dict(type='Resize', scale=(128, 64), keep_ratio=False,
+                  dict(type='Resize', scale=tuple(cfg.image_size), keep_ratio=False,
                        interpolation='bicubic'),
                   dict(type='PackSegInputs')]))
     target = DATASETS.build(dict(cfg.val_dataloader.dataset, data_root=setup['cityscapes']))
