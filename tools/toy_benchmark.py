@@ -328,17 +328,17 @@ def class_mean_alignment(result: Dict, data: Dict, backbone: str) -> Dict[str, f
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
     from mmseg.registry import DATASETS, MODELS
 
     from mmseg_clan.models.losses.alignment_map import alignment_map
+    from mmseg_clan.utils.checkpoint import load_checked_checkpoint
     init_default_scope('mmseg')
     cfg = Config.fromfile(osp.join(REPO_ROOT, result['config']))
     cfg.merge_from_dict(dict(o.split('=', 1) for o in result['options']
                              if o.startswith('test_dataloader')))
     cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, result['checkpoint'], map_location='cpu')
+    load_checked_checkpoint(model, result['checkpoint'])
     model.eval()
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     num_classes = len(dataset.metainfo['classes'])
