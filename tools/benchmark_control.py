@@ -7,10 +7,7 @@ changes. Prints ONE JSON line. Example::
     python tools/benchmark_control.py --precision tf32
 """
 import argparse
-import contextlib
 import os.path as osp
-import statistics
-import sys
 from typing import List
 
 import mmseg
@@ -21,11 +18,12 @@ from benchmark_train import (
     build_model_and_optimizers,
     environment,
     peak_memory,
-    print_report,
     random_domain_batch,
     reset_peak_memory,
+    run_benchmark,
     set_precision,
     time_iterations,
+    timing_stats,
 )
 from mmengine.config import Config
 
@@ -103,20 +101,15 @@ def benchmark(args: argparse.Namespace) -> dict:
 
     reset_peak_memory(device)
     times = time_iterations(step, args.iters, args.warmup, device)
-    mean = statistics.fmean(times)
     return dict(
         tool='benchmark_control', config=args.config, model=model_cfg['type'],
         precision=args.precision, batch_size=args.batch_size, size=list(args.size),
-        iters=args.iters, warmup=args.warmup, s_per_iter=mean,
-        s_per_iter_median=statistics.median(times), iters_per_s=1.0 / mean,
+        iters=args.iters, warmup=args.warmup, **timing_stats(times),
         **peak_memory(device), **environment(device))
 
 
 def main(argv: List[str] | None = None) -> None:
-    args = parse_args(argv)
-    with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the one JSON line
-        report = benchmark(args)
-    print_report(report)
+    run_benchmark(benchmark, parse_args(argv))
 
 
 if __name__ == '__main__':

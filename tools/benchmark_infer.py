@@ -7,9 +7,7 @@ Prints ONE JSON line. Example::
     python tools/benchmark_infer.py configs/clan_gta2city.py --precision tf32
 """
 import argparse
-import contextlib
 import statistics
-import sys
 from typing import Callable, List
 
 import torch
@@ -22,8 +20,8 @@ from benchmark_train import (
     non_negative_int,
     peak_memory,
     positive_int,
-    print_report,
     reset_peak_memory,
+    run_benchmark,
     set_precision,
     time_iterations,
 )
@@ -146,10 +144,7 @@ def benchmark(args: argparse.Namespace) -> dict:
 
 
 def main(argv: List[str] | None = None) -> None:
-    args = parse_args(argv)
-    with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the one JSON line
-        report = benchmark(args)
-    print_report(report)
+    run_benchmark(benchmark, parse_args(argv))
 
 
 if __name__ == '__main__':

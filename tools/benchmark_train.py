@@ -147,6 +147,21 @@ def print_report(report: dict) -> None:
     sys.stdout.flush()
 
 
+def run_benchmark(benchmark: Callable[[argparse.Namespace], dict],
+                  args: argparse.Namespace) -> None:
+    """Run ``benchmark(args)`` with its output on stderr, then print its one JSON line."""
+    with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the one JSON line
+        report = benchmark(args)
+    print_report(report)
+
+
+def timing_stats(times: Sequence[float]) -> dict:
+    """Mean and median seconds per iteration and iterations per second of timed steps."""
+    mean = statistics.fmean(times)
+    return dict(s_per_iter=mean, s_per_iter_median=statistics.median(times),
+                iters_per_s=1.0 / mean)
+
+
 def random_domain_batch(batch_size: int, image_hw: Sequence[int], num_classes: int,
                         generator: torch.Generator, with_labels: bool = True) -> dict:
     """A pseudo-collated batch of random uint8 BGR images (and labels), as the loader yields."""
@@ -252,22 +267,17 @@ def benchmark(args: argparse.Namespace) -> dict:
 
     reset_peak_memory(device)
     times = time_iterations(step, args.iters, args.warmup, device)
-    mean = statistics.fmean(times)
     return dict(
         tool='benchmark_train', config=args.config, precision=args.precision,
         batch_size=args.batch_size, source_size=list(args.source_size),
         target_size=list(args.target_size), train_iter=train_iter, iters=args.iters,
         warmup=args.warmup, channels_last=bool(cfg.model.get('channels_last', False)),
-        compile_cfg=cfg.model.get('compile_cfg', None), s_per_iter=mean,
-        s_per_iter_median=statistics.median(times), iters_per_s=1.0 / mean,
+        compile_cfg=cfg.model.get('compile_cfg', None), **timing_stats(times),
         **peak_memory(device), **environment(device))
 
 
 def main(argv: List[str] | None = None) -> None:
-    args = parse_args(argv)
-    with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the one JSON line
-        report = benchmark(args)
-    print_report(report)
+    run_benchmark(benchmark, parse_args(argv))
 
 
 if __name__ == '__main__':
