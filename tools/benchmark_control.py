@@ -16,8 +16,11 @@ from benchmark_train import (
     AMP_DTYPES,
     PRECISIONS,
     build_model_and_optimizers,
+    device_argument,
     environment,
+    non_negative_int,
     peak_memory,
+    positive_int,
     random_domain_batch,
     reset_peak_memory,
     run_benchmark,
@@ -63,12 +66,15 @@ def parse_args(argv: List[str] | None = None) -> argparse.Namespace:
                         help=f'mmseg segmentor config (default {STOCK_CONFIG})')
     parser.add_argument('--size', type=int, nargs=2, default=(512, 1024), metavar=('H', 'W'),
                         help='image and label size (the config\'s crop: 512 1024)')
-    parser.add_argument('--batch-size', type=int, default=2, help='images per step (config: 2)')
+    parser.add_argument('--batch-size', type=positive_int, default=2,
+                        help='images per step (config: 2)')
     parser.add_argument('--num-classes', type=int, default=19, help='label range (Cityscapes)')
     parser.add_argument('--precision', choices=PRECISIONS, default='fp32')
-    parser.add_argument('--iters', type=int, default=20, help='timed iterations')
-    parser.add_argument('--warmup', type=int, default=5, help='untimed iterations first')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--iters', type=positive_int, default=20, help='timed iterations')
+    parser.add_argument('--warmup', type=non_negative_int, default=5,
+                        help='untimed iterations first')
+    parser.add_argument('--device', type=device_argument,
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=ConfigOptionsAction,
                         help='override settings in the config, key=value')

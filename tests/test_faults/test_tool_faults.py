@@ -19,13 +19,14 @@ from tests.test_models.test_clan_builders import (
 
 TOOLS = Path(__file__).parents[2] / 'tools'
 sys.path.insert(0, str(TOOLS))
+import benchmark_control  # noqa: E402
 import benchmark_infer  # noqa: E402
 import benchmark_train  # noqa: E402
 
 CONFIG = 'configs/clan_gta2city.py'
 
 
-@pytest.mark.parametrize('tool', [benchmark_infer, benchmark_train])
+@pytest.mark.parametrize('tool', [benchmark_control, benchmark_infer, benchmark_train])
 @pytest.mark.parametrize('args,message', [
     (['--batch-size', '0'], 'argument --batch-size: must be >= 1, got 0'),
     (['--iters', '0'], 'argument --iters: must be >= 1, got 0'),
