@@ -4,7 +4,7 @@ Every object is a polygon: labels are rasterised from exactly the polygons that 
 ``*_gtFine_polygons.json`` files hold. Shapes are shared by all domains; a domain's class shift
 (size, shape) is applied by ``SceneBuilder.add``.
 """
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -178,13 +178,18 @@ def _two_wheeler(scene: SceneBuilder, lateral: float, depth: float) -> None:
                   decals=[(head, (200.0, 160.0, 130.0))])
 
 
+def _thin_box(scene: SceneBuilder, lateral: float, depth: float, width: float,
+              height: float) -> Tuple[float, float, float, float]:
+    """Left, right, top and bottom of an upright box at least one pixel wide (pole, trunk)."""
+    (x0, top), (x1, _), _, (_, bottom) = scene.box(lateral, depth, width, height)
+    return x0, max(x1, x0 + 1.0), top, bottom
+
+
 def _pole(scene: SceneBuilder, lateral: float, depth: float) -> None:
     """Pole with a traffic sign or a traffic light on top, or neither."""
     rng = scene.rng
     height = rng.uniform(0.45, 0.75)
-    (x0, top), (x1, _), _, (_, bottom) = scene.box(lateral, depth, 0.045, height)
-    if x1 - x0 < 1.0:
-        x1 = x0 + 1.0
+    x0, x1, top, bottom = _thin_box(scene, lateral, depth, 0.045, height)
     scene.add('pole', [(x0, top), (x1, top), (x1, bottom), (x0, bottom)], scene.colour('pole'))
     cx, size = 0.5 * (x0 + x1), 0.1 * scene.unit * depth
     kind = rng.choice(['sign', 'light', 'none'], p=[0.5, 0.35, 0.15])
@@ -213,9 +218,7 @@ def _tree(scene: SceneBuilder, lateral: float, depth: float) -> None:
     """Tree: trunk and crown, both vegetation as in Cityscapes."""
     rng = scene.rng
     height = rng.uniform(0.35, 0.7)
-    (x0, top), (x1, _), _, (_, bottom) = scene.box(lateral, depth, 0.05, height)
-    if x1 - x0 < 1.0:
-        x1 = x0 + 1.0
+    x0, x1, top, bottom = _thin_box(scene, lateral, depth, 0.05, height)
     trunk_colour = scene.colour('vegetation', (90, 70, 50))
     scene.add('vegetation', [(x0, top), (x1, top), (x1, bottom), (x0, bottom)], trunk_colour)
     radius = rng.uniform(0.12, 0.3) * scene.unit * depth
