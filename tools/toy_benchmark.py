@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -78,7 +79,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--nproc', type=int, default=2, help='data generation/conversion workers')
     parser.add_argument('--force', action='store_true',
                         help='retrain runs whose results are already in --work-dir')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
+                        help='runs trained at the same time, one intra-op thread each '
+                        '(default: the number of CPUs); the results do not depend on it')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='config overrides for every run, the backbone pretraining included '
+                        '(e.g. another model); part of the cache keys')
     args = parser.parse_args(argv)
+    for option in args.cfg_options:
+        if '=' not in option or option.startswith('='):
+            parser.error(f'--cfg-options: expected KEY=VALUE, got {option!r}')
     args.seeds = args.seeds or ([0, 1, 2] if args.full else [0])
     args.methods = args.methods or (list(CONFIGS) if args.full else DEMO_METHODS)
     if args.quick:
@@ -91,7 +101,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             args.data_root = osp.join(args.work_dir, 'quick_data')
         if args.pretrain_cache == parser.get_default('pretrain_cache'):
             args.pretrain_cache = osp.join(args.work_dir, 'quick_pretrain')
-    for key in ('max_iters', 'pretrain_iters'):
+    for key in ('max_iters', 'pretrain_iters', 'jobs'):
         if getattr(args, key) is not None and getattr(args, key) < 1:
             parser.error(f'--{key.replace("_", "-")} must be >= 1, got {getattr(args, key)}')
     return args
@@ -102,8 +112,10 @@ def log(message: str) -> None:
     print(f'[toy-benchmark {time.strftime("%H:%M:%S")}] {message}', flush=True)
 
 
-def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None) -> None:
-    """Run a repo tool with this Python; echo matching lines, keep the full output in a file."""
+def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None,
+             tag: str = '') -> None:
+    """Run a repo tool with this Python; echo matching lines (prefixed by ``tag``), keep the
+    full output in a file."""
     os.makedirs(osp.dirname(log_file), exist_ok=True)
     with open(log_file, 'w') as out:
         proc = subprocess.Popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
@@ -113,7 +125,7 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None) -> N
             out.write(line)
             match = echo.search(line) if echo is not None else None
             if match:
-                print('    ' + line[match.start():].rstrip()[:200], flush=True)
+                print(f'    {tag}' + line[match.start():].rstrip()[:200], flush=True)
         proc.wait()
     if proc.returncode != 0:
         with open(log_file) as f:
@@ -175,8 +187,9 @@ def schedule_options(max_iters: int | None, with_discriminator: bool) -> List[st
 
 
 def config_options(method: str, roots: Dict[str, str], seed: int, max_iters: int | None,
-                   backbone: str) -> List[str]:
-    """``--cfg-options`` of one run: data roots, seed, schedule, pretrained backbone."""
+                   backbone: str, extra: Sequence[str] = ()) -> List[str]:
+    """``--cfg-options`` of one run: data roots, seed, schedule, pretrained backbone, then the
+    user's ``extra`` overrides."""
     source_root = roots['target'] if method == 'oracle' else roots['source']
     return [f'randomness.seed={seed}',
             f'train_dataloader.dataset.source.data_root={source_root}',
@@ -185,7 +198,7 @@ def config_options(method: str, roots: Dict[str, str], seed: int, max_iters: int
             f'val_dataloader.dataset.data_root={roots["target"]}',
             f'test_dataloader.dataset.data_root={roots["target"]}',
             f'model.backbone.init_cfg.checkpoint={backbone}',
-            *schedule_options(max_iters, method not in WITHOUT_DISCRIMINATOR)]
+            *schedule_options(max_iters, method not in WITHOUT_DISCRIMINATOR), *extra]
 
 
 def link_backbone(weights: str, cache: str) -> str:
@@ -208,7 +221,7 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     corpus = [f for i in range(data['params']['num_pretrain'])
               for f in sample_files('pretrain', i)]
     settings = {'config': Config.fromfile(osp.join(REPO_ROOT, PRETRAIN_CONFIG)).pretty_text,
-                'iters': args.pretrain_iters, 'seed': 0,
+                'iters': args.pretrain_iters, 'seed': 0, 'cfg_options': args.cfg_options,
                 'corpus': data_checksum(args.data_root, corpus)}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     run_dir = osp.abspath(osp.join(args.pretrain_cache, key))
@@ -219,7 +232,8 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     log(f'pretraining the backbone on {data["roots"]["pretrain"]} (settings checksum {key})')
     root = data['roots']['pretrain']
     options = ['randomness.seed=0', f'train_dataloader.dataset.source.data_root={root}',
-               *schedule_options(args.pretrain_iters, with_discriminator=False)]
+               *schedule_options(args.pretrain_iters, with_discriminator=False),
+               *args.cfg_options]
     run_tool(['tools/train.py', PRETRAIN_CONFIG, '--work-dir', run_dir, '--cfg-options',
               *options], osp.join(run_dir, 'train_output.log'), echo=re.compile(r'Iter\(train\)'))
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
@@ -257,7 +271,8 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     """Train one method with tools/train.py and evaluate it with tools/test.py."""
     run_dir = osp.join(args.work_dir, f'seed{seed}', method.replace(' ', '_').replace('/', ''))
     metrics_file = osp.join(run_dir, METRICS_FILE)
-    options = config_options(method, data['roots'], seed, args.max_iters, backbone)
+    options = config_options(method, data['roots'], seed, args.max_iters, backbone,
+                             args.cfg_options)
     if osp.isfile(metrics_file) and not args.force:
         with open(metrics_file) as f:
             result = json.load(f)
@@ -268,7 +283,8 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     start = time.time()
     log(f'{method} seed {seed}: training {config}')
     run_tool(['tools/train.py', config, '--work-dir', run_dir, '--cfg-options', *options],
-             osp.join(run_dir, 'train_output.log'), echo=re.compile(r'Iter\(train\)'))
+             osp.join(run_dir, 'train_output.log'), echo=re.compile(r'Iter\(train\)'),
+             tag=f'[{method} seed {seed}] ')
     with open(osp.join(run_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     train_seconds = time.time() - start
@@ -334,8 +350,10 @@ def class_mean_alignment(result: Dict, data: Dict, backbone: str) -> Dict[str, f
     from mmseg_clan.utils.checkpoint import load_checked_checkpoint
     init_default_scope('mmseg')
     cfg = Config.fromfile(osp.join(REPO_ROOT, result['config']))
-    cfg.merge_from_dict(dict(o.split('=', 1) for o in result['options']
-                             if o.startswith('test_dataloader')))
+    from mmseg_clan.utils.tool_config import ConfigOptionsAction
+    overrides = (o.split('=', 1) for o in result['options'])
+    cfg.merge_from_dict({key: ConfigOptionsAction._parse_iterable(value) for key, value in overrides
+                         if key.startswith(('test_dataloader.', 'model.'))})
     cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
     model = MODELS.build(cfg.model)
     load_checked_checkpoint(model, result['checkpoint'])
@@ -401,12 +419,16 @@ def plot_losses(results: List[Dict], out_file: str) -> None:
     plt.close(fig)
 
 
-def run_feature_alignment(results: List[Dict], data: Dict, args: argparse.Namespace) -> str:
+def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
+                          args: argparse.Namespace) -> str:
     """Per-class feature alignment (tools/analysis/feature_alignment.py) of the first seed's
     checkpoints; the folder it writes to."""
     first = [r for r in results if r['seed'] == results[0]['seed']]
     out_dir = osp.join(args.work_dir, 'feature_alignment')
-    options = [o for o in first[0]['options'] if 'data_root' in o or o.startswith('model.')]
+    roots = data['roots']  # the source and target domains, whatever the first run trained on
+    options = [f'train_dataloader.dataset.source.data_root={roots["source"]}',
+               f'train_dataloader.dataset.target.data_root={roots["target"]}',
+               f'model.backbone.init_cfg.checkpoint={backbone}', *args.cfg_options]
     run_tool(['tools/analysis/feature_alignment.py', CONFIGS['CLAN'],
               *[r['checkpoint'] for r in first], '--labels', *[r['method'] for r in first],
               '--num-images', str(min(50, args.num_target_val)), '--out-dir', out_dir,
@@ -427,10 +449,12 @@ def main(argv: Sequence[str] | None = None) -> Dict:
     data = prepare_data(args)
     backbone = pretrain_backbone(args, data)
     runs = [(seed, method) for seed in args.seeds for method in args.methods]
-    results = []
-    for index, (seed, method) in enumerate(runs, start=1):
-        log(f'run {index}/{len(runs)}')
-        results.append(train_and_test(method, seed, data, backbone, args))
+    jobs = min(args.jobs, len(runs))
+    log(f'{len(runs)} runs, {jobs} at a time (--jobs)')
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each run is its own processes
+        futures = [pool.submit(train_and_test, method, seed, data, backbone, args)
+                   for seed, method in runs]
+        results = [future.result() for future in futures]
     present = val_classes_present(data['roots']['target'])
     summary = summarise(results, args.methods, present)
     table = format_table(summary, present)
@@ -457,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> Dict:
         plot_mechanism(out['mechanism'], plots['mechanism'])
     if osp.isfile(osp.join(REPO_ROOT, 'tools', 'analysis', 'feature_alignment.py')):
         log('per-class feature alignment (tools/analysis/feature_alignment.py)')
-        out['feature_alignment_dir'] = run_feature_alignment(results, data, args)
+        out['feature_alignment_dir'] = run_feature_alignment(results, data, backbone, args)
     out['plots'] = plots
     out['seconds'] = {'total': time.time() - begin,
                       'runs': {f'{r["method"]} seed {r["seed"]}': r['total_seconds']

@@ -14,7 +14,9 @@ REPO_ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(REPO_ROOT / 'tools'))
 import toy_benchmark  # noqa: E402
 
-METHODS = ('source-only', 'CLAN')
+# The oracle first: the feature analysis must still compare the source and target domains.
+METHODS = ('oracle', 'source-only', 'CLAN')
+USER_OPTION = 'model.backbone.contract_dilation=True'  # --cfg-options: every run, the pretraining
 
 
 def _cells(table: str) -> dict:
@@ -24,11 +26,12 @@ def _cells(table: str) -> dict:
 
 
 def test_quick_benchmark_writes_the_measured_values(tmp_path):
-    """``--quick``: data, converters, pretraining, two methods, table, M plot, feature analysis."""
+    """``--quick``: data, converters, pretraining, three methods two at a time, table, gap
+    closed, M plot, feature analysis; user config options in every run and in the cache keys."""
     work_dir = tmp_path / 'bench'
     command = [sys.executable, str(REPO_ROOT / 'tools' / 'toy_benchmark.py'), '--quick',
                '--max-iters', '2', '--pretrain-iters', '1', '--work-dir', str(work_dir),
-               '--methods', *METHODS]
+               '--methods', *METHODS, '--jobs', '2', '--cfg-options', USER_OPTION]
     proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     table = (work_dir / 'results.txt').read_text()
@@ -48,6 +51,9 @@ def test_quick_benchmark_writes_the_measured_values(tmp_path):
         present_row = f'mIoU, {len(results["classes_present"])} classes present'
         assert rows[present_row][column] == f'{summary["miou_present"][0]:.1f}'
         assert rows['mIoU, all 19 (absent=0)'][column] == f'{summary["miou_all"][0]:.1f}'
+        gap = summary['gap_closed']
+        assert rows['gap closed (src->oracle)'][column] == (
+            'n/a' if gap is None else f'{100 * gap:.0f}%')
 
     # the mechanism: per-class M against the designed severity, in the text and the plot
     mech = results['mechanism']
@@ -65,6 +71,10 @@ def test_quick_benchmark_writes_the_measured_values(tmp_path):
                            .read_text())
     runs = {r['method']: r for r in (json.loads(
         (work_dir / 'seed0' / m / 'toy_metrics.json').read_text()) for m in METHODS)}
+    assert all(r['options'][-1] == USER_OPTION for r in runs.values())
+    pretrain_settings = json.loads(next((work_dir / 'quick_pretrain').glob('*/settings.json'))
+                                   .read_text())
+    assert pretrain_settings['cfg_options'] == [USER_OPTION]
     assert [c['label'] for c in alignment['checkpoints']] == list(METHODS)
     assert [c['checkpoint'] for c in alignment['checkpoints']] == [
         runs[m]['checkpoint'] for m in METHODS]
@@ -131,3 +141,23 @@ def test_schedule_options_scale_warmup_and_preheat():
         'CLAN', {'source': '/s', 'target': '/t'}, seed=0, max_iters=200, backbone='/b.pth'))
     assert clan['train_dataloader.dataset.source.data_root'] == '/s'
     assert clan['param_scheduler.discriminator.0.end'] == '200'
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--jobs', '0'], '--jobs must be >= 1'),
+    (['--max-iters', '0'], '--max-iters must be >= 1'),
+    (['--cfg-options', 'model.discriminator'], 'expected KEY=VALUE'),
+])
+def test_bad_arguments_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        toy_benchmark.parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_user_options_come_last():
+    options = toy_benchmark.config_options('CLAN', {'source': '/s', 'target': '/t'}, seed=0,
+                                           max_iters=None, backbone='/b.pth',
+                                           extra=['model.discriminator.ndf=8'])
+    assert options[-1] == 'model.discriminator.ndf=8'
+    assert toy_benchmark.parse_args(['--cfg-options', 'a.b=1', 'c=[1,2]']).cfg_options == [
+        'a.b=1', 'c=[1,2]']
