@@ -109,7 +109,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def log(message: str) -> None:
     """Progress line of the driver."""
-    print(f'[toy-benchmark {time.strftime("%H:%M:%S")}] {message}', flush=True)
+    print_line(f'[toy-benchmark {time.strftime("%H:%M:%S")}] {message}')
+
+
+def print_line(text: str) -> None:
+    """Print one whole line: runs trained at the same time (--jobs) never split each other's."""
+    sys.stdout.write(text + '\n')
+    sys.stdout.flush()
 
 
 def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None,
@@ -125,7 +131,7 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None,
             out.write(line)
             match = echo.search(line) if echo is not None else None
             if match:
-                print(f'    {tag}' + line[match.start():].rstrip()[:200], flush=True)
+                print_line(f'    {tag}' + line[match.start():].rstrip()[:200])
         proc.wait()
     if proc.returncode != 0:
         with open(log_file) as f:
