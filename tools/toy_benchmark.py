@@ -434,6 +434,7 @@ def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
     roots = data['roots']  # the source and target domains, whatever the first run trained on
     options = [f'train_dataloader.dataset.source.data_root={roots["source"]}',
                f'train_dataloader.dataset.target.data_root={roots["target"]}',
+               f'val_dataloader.dataset.data_root={roots["target"]}',
                f'model.backbone.init_cfg.checkpoint={backbone}', *args.cfg_options]
     run_tool(['tools/analysis/feature_alignment.py', CONFIGS['CLAN'],
               *[r['checkpoint'] for r in first], '--labels', *[r['method'] for r in first],

@@ -93,6 +93,8 @@ def test_reports_per_class_alignment_of_each_checkpoint(setup, tmp_path, capsys)
     assert written == json.loads(json.dumps(report))
     assert written['num_images'] == dict(source=NUM_IMAGES, target=NUM_IMAGES)
     assert written['images']['source'] == ['00001.png', '00002.png']
+    assert written['data_roots'] == dict(source=str(setup['gta']),
+                                         target=str(setup['cityscapes']))
     classes = written['classes']
     assert len(classes) == 19 and [r['label'] for r in written['checkpoints']] == ['m0', 'm1']
     for result, state_dict in zip(written['checkpoints'], setup['state_dicts']):

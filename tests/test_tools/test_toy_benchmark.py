@@ -76,6 +76,8 @@ def test_quick_benchmark_writes_the_measured_values(tmp_path):
                                    .read_text())
     assert pretrain_settings['cfg_options'] == [USER_OPTION]
     assert [c['label'] for c in alignment['checkpoints']] == list(METHODS)
+    assert alignment['data_roots'] == {role: str(work_dir / 'quick_data' / role)
+                                       for role in ('source', 'target')}
     assert [c['checkpoint'] for c in alignment['checkpoints']] == [
         runs[m]['checkpoint'] for m in METHODS]
 

@@ -250,7 +250,9 @@ def main(argv: List[str] | None = None) -> dict:
                for label, ckpt, s, t in zip(labels, args.checkpoints, stats['source'],
                                             stats['target'])]
     report = dict(
-        config=args.config, classes=classes, num_images=counts, min_cells=args.min_cells,
+        config=args.config, data_roots=dict(source=osp.abspath(source.data_root),
+                                            target=osp.abspath(target.data_root)),
+        classes=classes, num_images=counts, min_cells=args.min_cells,
         min_purity=args.min_purity, label_assignment=LABEL_ASSIGNMENT,
         features=f'decode_head input (in_index={cfg.model.decode_head.get("in_index")}), '
                  'eval mode',
