@@ -45,8 +45,6 @@ METRICS_FILE = 'toy_metrics.json'
 # One intra-op thread per tool: on a 2-core machine a second thread (beside the data worker and
 # other load) made iterations 10-30x slower.
 THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
-LOG_KEYS = ('loss_seg', 'loss_adv', 'loss_weight', 'loss_d_source', 'loss_d_target',
-            'alignment_map_mean')
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -316,18 +314,6 @@ def latest_scalars_file(run_dir: str) -> str:
     return files[-1]
 
 
-def read_scalars(path: str) -> Dict[str, List[tuple]]:
-    """Training log values by key: [(iteration, value), ...] from an mmengine scalars.json."""
-    series: Dict[str, List[tuple]] = {}
-    with open(path) as f:
-        for line in f:
-            record = json.loads(line)
-            for key in LOG_KEYS:
-                if key in record:
-                    series.setdefault(key, []).append((record['step'], record[key]))
-    return series
-
-
 def val_classes_present(target_root: str) -> List[str]:
     """Classes with pixels in the converted target val labels."""
     import cv2
@@ -341,88 +327,6 @@ def val_classes_present(target_root: str) -> List[str]:
     for path in files:
         counts += np.bincount(cv2.imread(path, cv2.IMREAD_UNCHANGED).ravel(), minlength=256)
     return [name for i, name in enumerate(TRAIN_ID_NAMES) if counts[i] > 0]
-
-
-def class_mean_alignment(result: Dict, data: Dict, backbone: str) -> Dict[str, float]:
-    """Per-class mean of the alignment map M of a CLAN checkpoint over the target val pixels."""
-    import torch
-    import torch.nn.functional as F
-    from mmengine.config import Config
-    from mmengine.dataset import pseudo_collate
-    from mmengine.registry import init_default_scope
-    from mmseg.registry import DATASETS, MODELS
-
-    from mmseg_clan.models.losses.alignment_map import alignment_map
-    from mmseg_clan.utils.checkpoint import load_checked_checkpoint
-    init_default_scope('mmseg')
-    cfg = Config.fromfile(osp.join(REPO_ROOT, result['config']))
-    from mmseg_clan.utils.tool_config import ConfigOptionsAction
-    overrides = (o.split('=', 1) for o in result['options'])
-    cfg.merge_from_dict({key: ConfigOptionsAction._parse_iterable(value) for key, value in overrides
-                         if key.startswith(('test_dataloader.', 'model.'))})
-    cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
-    model = MODELS.build(cfg.model)
-    load_checked_checkpoint(model, result['checkpoint'])
-    model.eval()
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
-    num_classes = len(dataset.metainfo['classes'])
-    sums, counts = np.zeros(num_classes), np.zeros(num_classes)
-    for index in range(len(dataset)):
-        sample = dataset[index]
-        batch = model.data_preprocessor(pseudo_collate([sample]), False)
-        with torch.no_grad():
-            logits = model.decode_head(model.extract_feat(batch['inputs']),
-                                       return_classifier_logits=True)
-        labels = sample['data_samples'].gt_sem_seg.data[0].numpy().astype(np.int64)
-        probs = [F.softmax(model.decode_head.upsample(z, labels.shape), dim=1) for z in logits]
-        m_map = alignment_map(probs[0], probs[1])[0, 0].numpy()
-        valid = labels < num_classes
-        sums += np.bincount(labels[valid], weights=m_map[valid], minlength=num_classes)
-        counts += np.bincount(labels[valid], minlength=num_classes)
-    return {name: float(sums[i] / counts[i]) if counts[i] else float('nan')
-            for i, name in enumerate(dataset.metainfo['classes'])}
-
-
-def plot_mechanism(mech: Dict, out_file: str) -> None:
-    """Per-class mean M on target val against the designed shift severity."""
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    ax.scatter(mech['severity'], mech['mean_m'])
-    for name, x, y in zip(mech['classes'], mech['severity'], mech['mean_m']):
-        ax.annotate(name, (x, y), fontsize=7, xytext=(3, 3), textcoords='offset points')
-    ax.set_xlabel('designed shift severity of the class (target)')
-    ax.set_ylabel('mean alignment map M on its target val pixels')
-    ax.set_title(f'CLAN: per-class M vs shift severity (Spearman rho = '
-                 f'{mech["spearman_rho"]:.2f})')
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
-
-
-def plot_losses(results: List[Dict], out_file: str) -> None:
-    """Training curves of every method (first seed): losses, discriminator and mean M."""
-    import matplotlib.pyplot as plt
-    panels = [('segmentation loss', ['loss_seg']),
-              ('generator adversarial / weight loss', ['loss_adv', 'loss_weight']),
-              ('discriminator losses', ['loss_d_source', 'loss_d_target']),
-              ('mean alignment map M (target)', ['alignment_map_mean'])]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8))
-    first_seed = results[0]['seed']
-    for result in (r for r in results if r['seed'] == first_seed):
-        series = read_scalars(result['scalars'])
-        for ax, (_, keys) in zip(axes, panels):
-            for key in keys:
-                if key in series:
-                    steps, values = zip(*series[key])
-                    ax.plot(steps, values, label=f'{result["method"]} {key}')
-    for ax, (title, _) in zip(axes, panels):
-        ax.set_title(title)
-        ax.set_xlabel('iteration')
-        if ax.lines:
-            ax.legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
 
 
 def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
@@ -446,6 +350,8 @@ def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
 
 def main(argv: Sequence[str] | None = None) -> Dict:
     """Run the benchmark; returns what results.json holds."""
+    from mmseg_clan.toy.class_alignment import class_mean_alignment
+    from mmseg_clan.toy.plots import plot_losses, plot_mechanism
     from mmseg_clan.toy.report import format_table, mechanism, summarise
     args = parse_args(argv)
     os.chdir(REPO_ROOT)
@@ -471,7 +377,8 @@ def main(argv: Sequence[str] | None = None) -> Dict:
            'class_shift': data['params']['class_shift'], 'methods': summary}
     clan_runs = [r for r in results if r['method'] == 'CLAN']
     if clan_runs:
-        per_seed = [class_mean_alignment(r, data, backbone) for r in clan_runs]
+        per_seed = [class_mean_alignment(osp.join(REPO_ROOT, r['config']), r['options'],
+                                         r['checkpoint']) for r in clan_runs]
         mean_m = {c: float(np.mean([m[c] for m in per_seed])) for c in present}
         out['mechanism'] = mechanism(mean_m, data['params']['class_shift'])
         table += ('\nper-class mean M of CLAN on target val vs designed shift severity: '
@@ -481,8 +388,6 @@ def main(argv: Sequence[str] | None = None) -> Dict:
                       out['mechanism']['classes'], out['mechanism']['severity'],
                       out['mechanism']['mean_m'])))
     print('\n' + table + '\n', flush=True)
-    import matplotlib
-    matplotlib.use('Agg')
     plots = {'losses': osp.join(args.work_dir, 'loss_curves.png')}
     plot_losses(results, plots['losses'])
     if 'mechanism' in out:
