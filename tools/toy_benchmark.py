@@ -335,11 +335,9 @@ def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
     checkpoints; the folder it writes to."""
     first = [r for r in results if r['seed'] == results[0]['seed']]
     out_dir = osp.join(args.work_dir, 'feature_alignment')
-    roots = data['roots']  # the source and target domains, whatever the first run trained on
-    options = [f'train_dataloader.dataset.source.data_root={roots["source"]}',
-               f'train_dataloader.dataset.target.data_root={roots["target"]}',
-               f'val_dataloader.dataset.data_root={roots["target"]}',
-               f'model.backbone.init_cfg.checkpoint={backbone}', *args.cfg_options]
+    # CLAN's data roots (source and target), whatever the first run trained on
+    options = config_options('CLAN', data['roots'], results[0]['seed'], None, backbone,
+                             args.cfg_options)
     run_tool(['tools/analysis/feature_alignment.py', CONFIGS['CLAN'],
               *[r['checkpoint'] for r in first], '--labels', *[r['method'] for r in first],
               '--num-images', str(min(50, args.num_target_val)), '--out-dir', out_dir,

@@ -5,26 +5,23 @@ from typing import Dict, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 from mmseg_clan.models.losses.alignment_map import alignment_map
 from mmseg_clan.utils.checkpoint import load_checked_checkpoint
-from mmseg_clan.utils.tool_config import ConfigOptionsAction
+from mmseg_clan.utils.tool_config import ConfigOptionsAction, load_tool_config
 
 
 def class_mean_alignment(config_file: str, options: Sequence[str],
                          checkpoint: str) -> Dict[str, float]:
     """Mean M of a two-classifier checkpoint per class over the labelled pixels of the config's
-    test set; ``options`` are ``KEY=VALUE`` overrides (those of ``model.`` and
-    ``test_dataloader.`` apply)."""
+    test set; ``options`` are the ``KEY=VALUE`` overrides the checkpoint was tested with."""
     init_default_scope('mmseg')
-    cfg = Config.fromfile(config_file)
-    overrides = (o.split('=', 1) for o in options)
-    cfg.merge_from_dict({key: ConfigOptionsAction._parse_iterable(value) for key, value in overrides
-                         if key.startswith(('test_dataloader.', 'model.'))})
+    overrides = dict(o.split('=', 1) for o in options)
+    cfg = load_tool_config(config_file, 'none', {key: ConfigOptionsAction._parse_iterable(value)
+                                                 for key, value in overrides.items()}, None)
     cfg.model.backbone.init_cfg = None  # the checkpoint holds every weight
     model = MODELS.build(cfg.model)
     load_checked_checkpoint(model, checkpoint)

@@ -24,7 +24,6 @@ def read_scalars(path: str) -> Dict[str, List[tuple]]:
     return series
 
 
-
 def plot_mechanism(mech: Dict, out_file: str) -> None:
     """Per-class mean M on target val against the designed shift severity."""
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
