@@ -1,4 +1,4 @@
-"""UDAVisualizationHook and CLAN.debug_maps: panels and alignment scalars from real tiny runs."""
+"""UDAVisualizationHook and step_debug_maps: panels and alignment scalars from real tiny runs."""
 import json
 import math
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.data import DataLoader, Dataset
@@ -18,6 +19,7 @@ from mmseg_clan.engine.hooks.uda_visualization_hook import (
     compose_panel,
     per_class_mean,
 )
+from mmseg_clan.models.segmentors import step_debug_maps
 from tests.test_models.test_clan_builders import (
     NUM_CLASSES,
     build_tiny_clan,
@@ -47,7 +49,8 @@ class _UDAItems(Dataset):
                 for domain, batch in (('source', source), ('target', target))}
 
 
-def _train(work_dir, max_iters, hook=None, model=None, optim_wrapper=None, backends=('Local', )):
+def _train(work_dir, max_iters, hook=None, model=None, optim_wrapper=None, backends=('Local', ),
+           logger_interval=1, extra_hooks=(), log_level='WARNING'):
     runner = Runner(
         model=model or tiny_clan_cfg(),
         work_dir=str(work_dir),
@@ -55,13 +58,14 @@ def _train(work_dir, max_iters, hook=None, model=None, optim_wrapper=None, backe
                                     collate_fn=pseudo_collate),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
         optim_wrapper=optim_wrapper or optim_wrapper_cfg(),
-        custom_hooks=[dict(type='CLANProgressHook')] + ([hook] if hook else []),
-        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1)),
+        custom_hooks=[dict(type='CLANProgressHook')] + ([hook] if hook else []) + list(extra_hooks),
+        default_hooks=dict(checkpoint=None,
+                           logger=dict(type='LoggerHook', interval=logger_interval)),
         visualizer=dict(type='Visualizer', name=f'uda_vis_{work_dir.parent.name}_{work_dir.name}',
                         vis_backends=[dict(type=f'{b}VisBackend') for b in backends]),
         randomness=dict(seed=0),
         default_scope='mmseg',
-        log_level='WARNING')
+        log_level=log_level)
     runner.train()
     return runner
 
@@ -110,7 +114,7 @@ def test_hook_writes_panels_and_scalars_and_leaves_training_unchanged(tmp_path):
     assert [e.step for e in accumulator.Scalars(logged_class)][0] == 2
 
 
-def test_source_only_model_gets_panels_without_alignment_or_discriminator(tmp_path):
+def test_source_only_model_gets_source_panels_without_alignment_or_discriminator(tmp_path):
     optim_wrapper = optim_wrapper_cfg()
     del optim_wrapper['discriminator']
     _train(tmp_path / 'run', 2, dict(type='UDAVisualizationHook', interval=2),
@@ -118,41 +122,75 @@ def test_source_only_model_gets_panels_without_alignment_or_discriminator(tmp_pa
            optim_wrapper=optim_wrapper)
     panels = list(tmp_path.glob('run/*/vis_data/vis_image/*.png'))
     assert [p.name for p in panels] == ['uda_debug_2.png']
-    # one sample: source row of 3 tiles, target row of image and one prediction
-    assert cv2.imread(str(panels[0])).shape == (SOURCE_HW[0] + TARGET_HW[0],
-                                                max(3 * SOURCE_HW[1], 2 * TARGET_HW[1]), 3)
+    # one sample: the source row of 3 tiles only (the step computes nothing on the target)
+    assert cv2.imread(str(panels[0])).shape == (SOURCE_HW[0], 3 * SOURCE_HW[1], 3)
     assert not any(k.startswith('alignment/') for r in _records(tmp_path / 'run') for k in r)
 
 
-def test_debug_maps_change_no_state_on_jittered_batches():
-    model = build_tiny_clan()
+def _recorded_step(model, data, optim_wrapper=None):
+    """Train one step of ``model`` on ``data`` with its outputs recorded."""
     model.train()
+    model.set_train_progress(6000, 10000)  # after the preheat
+    model.record_next_step()
+    model.train_step(data, build_optim_wrapper(model, optim_wrapper or optim_wrapper_cfg()))
+    return model.last_step
+
+
+class _NoForward(Exception):
+    pass
+
+
+def _forbid_forward(model, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise _NoForward
+
+    monkeypatch.setattr(model, 'extract_feat', refuse)
+    for module in (model.decode_head, getattr(model, 'discriminator', None)):
+        if module is not None:
+            monkeypatch.setattr(module, 'forward', refuse)
+
+
+def test_debug_maps_are_the_tensors_the_step_computed_on_jittered_batches(monkeypatch):
+    model = build_tiny_clan()
     source = fake_domain_batch(1, SOURCE_HW, LABEL_HW)
     smaller = fake_domain_batch(1, (36, 48), LABEL_HW, seed=1)
     target = fake_domain_batch(1, TARGET_HW, seed=2)
     smaller_target = fake_domain_batch(1, (32, 40), seed=3)
     data = dict(source={k: source[k] + smaller[k] for k in source},
                 target={k: target[k] + smaller_target[k] for k in target})
-    state = {k: v.clone() for k, v in model.state_dict().items()}
-    rng = torch.get_rng_state()
+    record = _recorded_step(model, data)
+    _forbid_forward(model, monkeypatch)  # the maps need no second forward
 
-    samples = model.debug_maps(data)
+    samples = step_debug_maps(record, model.data_preprocessor)
 
-    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
-    assert torch.equal(rng, torch.get_rng_state())
-    assert 'padding_size' not in data['source']['data_samples'][1].metainfo
     assert [s['source_image'].shape[:2] for s in samples] == [SOURCE_HW, (36, 48)]
     assert [s['alignment_map'].shape for s in samples] == [TARGET_HW, (32, 40)]
-    for sample in samples:
+    outputs = record.outputs
+    for indices, maps, disc, logits in zip(outputs.target_indices, outputs.alignment_maps,
+                                           outputs.discriminator_target_logits,
+                                           outputs.target_logits):
+        for position, index in enumerate(indices):
+            assert torch.equal(samples[index]['alignment_map'], maps[position, 0])
+            assert torch.equal(samples[index]['discriminator_target_prob'],
+                               torch.sigmoid(disc[position, 0]))
+            assert torch.equal(samples[index]['target_prediction_classifier2'],
+                               logits[1][position].argmax(dim=0))
+    for sample, probs in zip(samples, outputs.source_probs):
         assert sample['source_label'].shape == sample['source_prediction'].shape == LABEL_HW
-        assert 0 <= float(sample['discriminator_target_prob'].min()) <= float(
-            sample['discriminator_target_prob'].max()) <= 1
+        assert torch.equal(sample['source_prediction'], probs.argmax(dim=0))
     np.testing.assert_array_equal(samples[1]['target_image'].numpy(),
                                   smaller_target['inputs'][0].flip(0).permute(1, 2, 0).numpy())
-    # a plain training-mode forward would have moved the BN running statistics
-    model.extract_feat(model.data_preprocessor(data['target'], True)['inputs'][:1])
-    assert not torch.equal(state['backbone.bn1.running_mean'],
-                           model.state_dict()['backbone.bn1.running_mean'])
+    with pytest.raises(_NoForward):  # the guard above would have caught a forward
+        model.extract_feat(record.source['inputs'])
+
+
+def test_a_step_is_kept_only_when_asked_for():
+    model = build_tiny_clan()
+    data = dict(source=fake_domain_batch(1, SOURCE_HW, LABEL_HW),
+                target=fake_domain_batch(1, TARGET_HW, seed=2))
+    assert _recorded_step(model, data) is not None
+    model.train_step(data, build_optim_wrapper(model, optim_wrapper_cfg()))
+    assert model.last_step is None  # the next step, not asked for, drops the record
 
 
 def test_per_class_mean_averages_values_over_each_predicted_class():
@@ -181,11 +219,14 @@ def test_panel_colours_labels_and_scales_alignment_map():
     assert not np.array_equal(alignment_tile[0, 0], jet_max)
 
 
-def test_source_only_batches_give_source_maps_and_a_source_row():
+def test_source_only_steps_give_source_maps_and_a_source_row(monkeypatch):
     model = build_tiny_clan(decode_head=ONE_HEAD, discriminator=None, use_weight_loss=False)
-    samples = model.debug_maps(dict(source=fake_domain_batch(1, SOURCE_HW, LABEL_HW)))
+    optim_wrapper = optim_wrapper_cfg()
+    del optim_wrapper['discriminator']
+    record = _recorded_step(model, dict(source=fake_domain_batch(1, SOURCE_HW, LABEL_HW)),
+                            optim_wrapper)
+    _forbid_forward(model, monkeypatch)
+    samples = step_debug_maps(record, model.data_preprocessor)
     assert set(samples[0]) == {'source_image', 'source_label', 'source_prediction'}
     panel = compose_panel(samples, GTADataset.METAINFO['palette'])
     assert panel.shape == (SOURCE_HW[0], 3 * SOURCE_HW[1], 3)
-    with pytest.raises(KeyError, match='expects data=dict'):
-        model.debug_maps(dict(target=fake_domain_batch(1, TARGET_HW)))

@@ -41,6 +41,9 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'))
 custom_hooks = [
     dict(type='CLANProgressHook'),  # iteration -> damping and preheat
+    # regime/* scalars at the logger interval: cos(W1, W2), M's mean and quantiles, the mean
+    # adaptive weight, D's BCE (docs/training.md; tools/analysis/clan_regime.py reads them)
+    dict(type='CLANRegimeHook'),
     dict(type='RandomStateHook'),  # RNG states in checkpoints, restored on --resume
     dict(type='TrainingGuardHook'),  # class counts and checkpoint keys checked up front
     # debug panels (predictions, M, D) and per-class mean M at the official snapshot cadence

@@ -1,5 +1,4 @@
 """Hook that writes UDA debug panels and per-class alignment scalars during training."""
-import copy
 import math
 from typing import Dict, List, Sequence
 
@@ -11,6 +10,7 @@ from mmengine.logging import print_log
 from mmseg.registry import HOOKS
 from torch import Tensor
 
+from ...models.segmentors import RecordsTrainSteps, step_debug_maps
 from ...utils import unwrap_model
 
 SCALAR_PREFIX = 'alignment/M_'
@@ -87,7 +87,8 @@ class UDAVisualizationHook(Hook):
 
     Images go to ``visualizer.add_image('uda_debug', ...)``; scalars ``alignment/M_<class>``
     (mean M over target pixels predicted as the class; absent classes omitted) to
-    ``visualizer.add_scalars``. The maps come from ``model.debug_maps``, which changes no state.
+    ``visualizer.add_scalars``. The maps are the tensors the training step computed
+    (``model.record_next_step()``, :func:`~mmseg_clan.models.segmentors.step_debug_maps`).
     """
 
     priority = 'LOW'
@@ -106,13 +107,13 @@ class UDAVisualizationHook(Hook):
         self.alignment_map_max = alignment_map_max
         self.palette = palette
         self.classes: List[str] = []
-        self._batch: dict | None = None
 
     def before_train(self, runner) -> None:
         model = unwrap_model(runner.model)
-        if not hasattr(model, 'debug_maps'):
-            raise TypeError(f'UDAVisualizationHook: model {type(model).__name__} has no '
-                            'debug_maps(data_batch) (use the CLAN segmentor)')
+        if not isinstance(model, RecordsTrainSteps):
+            raise TypeError(f'UDAVisualizationHook: model {type(model).__name__} does not '
+                            'record its training steps (record_next_step, last_step; use the '
+                            'CLAN segmentor)')
         metainfo = getattr(runner.train_dataloader.dataset, 'metainfo', None) or {}
         for key in ('classes', ) + (('palette', ) if self.palette is None else ()):
             if not metainfo.get(key):
@@ -128,15 +129,18 @@ class UDAVisualizationHook(Hook):
                              f'colours for {len(self.classes)} classes')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        """Keep a copy of the batch before the training step pads it in place."""
-        self._batch = (copy.deepcopy(data_batch)
-                       if self.every_n_train_iters(runner, self.interval) else None)
+        """Ask the model to keep this iteration's step outputs."""
+        if self.every_n_train_iters(runner, self.interval):
+            unwrap_model(runner.model).record_next_step()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if self._batch is None:
+        if not self.every_n_train_iters(runner, self.interval):
             return
-        batch, self._batch = self._batch, None
-        samples = unwrap_model(runner.model).debug_maps(batch)
+        model = unwrap_model(runner.model)
+        if model.last_step is None:
+            raise RuntimeError(f'UDAVisualizationHook: the model kept no step outputs at '
+                               f'iteration {runner.iter + 1}')
+        samples = step_debug_maps(model.last_step, model.data_preprocessor)
         step = runner.iter + 1
         runner.visualizer.add_image(
             IMAGE_NAME, compose_panel(samples[:self.max_samples], self.palette,

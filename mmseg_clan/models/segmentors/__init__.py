@@ -1,9 +1,11 @@
 from .batch_geometry import SourceGeometry, TargetGeometry
 from .clan import CLAN
 from .clan_step import StepOutputs
+from .debug_maps import step_debug_maps
 from .nonfinite_guard import NonFiniteGuard, NonFiniteLossError
+from .step_record import RecordsTrainSteps, StepRecord
 
 __all__ = [
-    'CLAN', 'NonFiniteGuard', 'NonFiniteLossError', 'SourceGeometry', 'StepOutputs',
-    'TargetGeometry'
+    'CLAN', 'NonFiniteGuard', 'NonFiniteLossError', 'RecordsTrainSteps', 'SourceGeometry',
+    'StepOutputs', 'StepRecord', 'TargetGeometry', 'step_debug_maps'
 ]

@@ -20,9 +20,9 @@ from .batch_geometry import (
 )
 from .clan_schedule import adaptive_weighting_active, check_progress, damping
 from .clan_step import StepOutputs, TermBackward, forward_backward, set_requires_grad
-from .debug_maps import clan_debug_maps
 from .nonfinite_guard import NonFiniteGuard, NonFiniteLossError
 from .speed_options import apply_speed_options, channels_last_input
+from .step_record import StepRecord
 
 
 @MODELS.register_module()
@@ -48,7 +48,9 @@ class CLAN(EncoderDecoder):
       |-> generator step, discriminator step
 
     ``(eps + lambda_local * M)`` applies after the preheat (``clan_schedule``); before it, and
-    with ``use_adaptive_weighting=False`` (AdaptSegNet), the weight is 1.
+    with ``use_adaptive_weighting=False`` (AdaptSegNet), the weight is 1. After
+    ``record_next_step()``, the next step's detached outputs stay in ``last_step``
+    (:class:`~.step_record.StepRecord`) for the hooks.
     """
 
     def __init__(self,
@@ -96,6 +98,8 @@ class CLAN(EncoderDecoder):
         self.train_iter: int | None = None
         self.max_iters: int | None = None
         self.applied_updates = 0  # optimiser steps applied in this process
+        self.last_step: StepRecord | None = None
+        self._record_next_step = False
         self.channels_last = channels_last
         apply_speed_options(self, channels_last, compile_cfg)
 
@@ -154,14 +158,22 @@ class CLAN(EncoderDecoder):
                                "custom_hooks=[dict(type='CLANProgressHook')] to the config "
                                'or call model.set_train_progress(iter, max_iters)')
 
+    def record_next_step(self) -> None:
+        """Keep the next training step's detached outputs in ``last_step`` for the hooks."""
+        self._record_next_step = True
+
     # ------------------------------------------------------------------ training
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One CLAN iteration on ``dict(source=batch, target=batch)`` (``target`` only with a
         discriminator) with the ``generator`` (and ``discriminator``) optimisers."""
         self._check_progress()
+        self.last_step = None
         wrappers = [optim_wrapper[name] for name in self.optimizer_names]
         backward = TermBackward(*wrappers)
-        outputs = self.forward_backward(data, backward, wrappers)
+        try:
+            outputs = self.forward_backward(data, backward, wrappers)
+        finally:
+            self._record_next_step = False
         if self.nonfinite_guard.step_is_finite(backward.terms, wrappers, self.train_iter):
             for wrapper in wrappers:
                 wrapper.step()
@@ -174,7 +186,8 @@ class CLAN(EncoderDecoder):
         return {**outputs.log_vars, 'nonfinite_skips': skips}
 
     def forward_backward(self, data: dict, backward: TermBackward, wrappers: list) -> StepOutputs:
-        """Preprocess both domains and run the four terms' forward and backward passes."""
+        """Preprocess both domains and run the four terms' forward and backward passes; kept
+        in ``last_step`` when ``record_next_step()`` asked for it."""
         if not isinstance(data, dict) or 'source' not in data or (
                 self.with_discriminator and 'target' not in data):
             raise KeyError('CLAN.train_step expects data=dict(source=..., target=...) (target '
@@ -192,9 +205,14 @@ class CLAN(EncoderDecoder):
                 return [self.extract_feat(inputs)
                         for inputs in target_forward_inputs(target['inputs'], geometry)]
         contexts = [lambda w=w: w.optim_context(self) for w in wrappers]
-        return self.forward_backward_on_features(
-            lambda: self.extract_feat(source['inputs']), source_geometry(source),
+        geometry_of_source = source_geometry(source)
+        outputs = self.forward_backward_on_features(
+            lambda: self.extract_feat(source['inputs']), geometry_of_source,
             target_features, geometry, backward, *contexts)
+        if self._record_next_step:
+            self.last_step = StepRecord(outputs, source, geometry_of_source.labels, target,
+                                        self.adaptive_eps, self.lambda_local)
+        return outputs
 
     def forward_backward_on_features(self, source_features, source: SourceGeometry,
                                      target_features, target: TargetGeometry | None, backward,
@@ -207,10 +225,6 @@ class CLAN(EncoderDecoder):
                                     backward, generator_context, discriminator_context)
         finally:
             set_requires_grad(getattr(self, 'discriminator', None), True)
-
-    def debug_maps(self, data: dict) -> List[Dict[str, Tensor]]:
-        """Display maps of a training batch; see :func:`~.debug_maps.clan_debug_maps`."""
-        return clan_debug_maps(self, data)
 
     # ----------------------------------------------------------------- inference
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:

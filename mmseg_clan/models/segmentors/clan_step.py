@@ -36,12 +36,16 @@ Context = Callable[[], ContextManager]
 
 
 class StepOutputs(NamedTuple):
-    """Detached results of one iteration: log values, and per target group its batch indices,
-    M and D's upsampled output on the target as the generator's adversarial term saw them."""
+    """Detached results of one iteration: log values; the fused source probabilities at label
+    size; per target group its batch indices, each classifier's logits, M and D's upsampled
+    output as the generator's adversarial term saw them; cos(W1, W2) with two classifiers."""
     log_vars: Dict[str, Tensor]
+    source_probs: Tensor
     target_indices: List[List[int]]
+    target_logits: List[List[Tensor]]
     alignment_maps: List[Tensor | None]
     discriminator_target_logits: List[Tensor]
+    classifier_cosine: Tensor | None
 
 
 class TermBackward:
@@ -111,13 +115,23 @@ def adversarial_step(model, groups: List[TargetGroup], maps: List[Tensor | None]
     return loss.detach(), [p.detach() for p in probs], [d.detach() for d in disc_logits]
 
 
-def weight_discrepancy_step(model, backward: Backward) -> Tensor:
-    """2 * lambda_weight * damping * (cos(W1, W2) + 1) of the two classifiers."""
+def weight_discrepancy_step(model, backward: Backward) -> Tuple[Tensor, Tensor]:
+    """2 * lambda_weight * damping * (cos(W1, W2) + 1) of the two classifiers; returns the
+    detached loss and cos(W1, W2)."""
     head = unwrap_model(model.decode_head)
+    discrepancy = weight_discrepancy_loss(*head.discrepancy_parameters())
     loss = weight_loss_factor(model.lambda_weight, model.train_iter, model.max_iters) * (
-        weight_discrepancy_loss(*head.discrepancy_parameters()))
+        discrepancy)
     backward('loss_weight', loss)
-    return loss.detach()
+    return loss.detach(), discrepancy.detach() - 1.0
+
+
+def classifier_cosine(head) -> Tensor | None:
+    """cos(W1, W2) of a two-classifier head without a gradient (None with one classifier)."""
+    if head.num_classifiers != 2:
+        return None
+    with torch.no_grad():
+        return weight_discrepancy_loss(*head.discrepancy_parameters()) - 1.0
 
 
 def discriminator_step(model, source_probs: Tensor, target_probs: List[Tensor],
@@ -162,7 +176,7 @@ def forward_backward(model, source_features: Callable[[], List[Tensor]], source:
     log_vars, source_probs = segmentation_step(model, source_logits, source, backward)
     del source_logits
     generator_terms = [torch.stack(list(log_vars.values())).sum()]
-    indices, maps, disc_target = [], [], []
+    indices, maps, disc_target, target_logits = [], [], [], []
     if model.with_discriminator:
         with generator_context():
             target_logits = [model.decode_head(features, return_classifier_logits=True)
@@ -179,12 +193,15 @@ def forward_backward(model, source_features: Callable[[], List[Tensor]], source:
             model, groups, maps, adaptive, backward, generator_context)
         generator_terms.append(log_vars['loss_adv'])
         indices = [g.indices for g in groups]
+        target_logits = [[z.detach() for z in g.logits] for g in groups]
     if model.use_weight_loss:
-        log_vars['loss_weight'] = weight_discrepancy_step(model, backward)
+        log_vars['loss_weight'], cosine = weight_discrepancy_step(model, backward)
         generator_terms.append(log_vars['loss_weight'])
+    else:
+        cosine = classifier_cosine(head)
     log_vars['loss'] = torch.stack(generator_terms).sum()
     if model.with_discriminator:
         log_vars.update(discriminator_step(model, source_probs, target_probs, groups, maps,
                                            adaptive, backward, discriminator_context))
-    return StepOutputs(log_vars, indices, [None if m is None else m.detach() for m in maps],
-                       disc_target)
+    return StepOutputs(log_vars, source_probs, indices, target_logits,
+                       [None if m is None else m.detach() for m in maps], disc_target, cosine)
