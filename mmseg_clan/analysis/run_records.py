@@ -111,10 +111,20 @@ def latest_test_result(work_dir: str) -> tuple[str, str] | None:
     path = max(found, key=lambda p: osp.basename(p))  # timestamps sort in time order
     config = osp.join(osp.dirname(path), 'vis_data', 'config.py')
     checkpoint = Config.fromfile(config, import_custom_modules=False).get('load_from')
-    if not checkpoint or osp.dirname(osp.abspath(checkpoint)) != osp.abspath(work_dir):
+    if not checkpoint or not in_work_dir(checkpoint, work_dir):
         raise ValueError(f'{path}: tested checkpoint {checkpoint!r} (load_from in {config}) is '
                          f'not one of the run in {work_dir}')
     return path, checkpoint
+
+
+def in_work_dir(checkpoint: str, work_dir: str) -> bool:
+    """Whether a checkpoint path names a file of ``work_dir`` (a relative path may have been
+    written from another directory: then its folder's name must be the work dir's)."""
+    folder = osp.dirname(osp.abspath(checkpoint))
+    if folder == osp.abspath(work_dir):
+        return True
+    return not osp.isabs(checkpoint) and osp.basename(folder) == osp.basename(
+        osp.abspath(work_dir))
 
 
 def checkpoint_iteration(checkpoint: str) -> int:
