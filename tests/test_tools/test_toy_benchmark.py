@@ -12,6 +12,8 @@ from mmseg_clan.toy.report import format_table, mechanism, summarise
 
 REPO_ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(REPO_ROOT / 'tools'))
+sys.path.insert(0, str(REPO_ROOT / 'tools' / 'analysis'))
+import summarize_runs  # noqa: E402
 import toy_benchmark  # noqa: E402
 
 # The oracle first: the feature analysis must still compare the source and target domains.
@@ -101,6 +103,16 @@ def test_quick_benchmark_writes_the_measured_values(tmp_path):
     present = results['classes_present']
     table_from_log = format_table(summarise(from_log, METHODS, present), present)
     assert table.split('\nper-class mean M')[0] == table_from_log
+
+    # tools/analysis/summarize_runs.py on the benchmark's runs: one validation each, at the
+    # end of training, scoring what tools/test.py scored
+    summary = summarize_runs.main([*(str(work_dir / 'seed0' / m) for m in METHODS),
+                                   '--out-dir', str(tmp_path / 'summary')])
+    for method in METHODS:
+        group = summary['groups'][Path(runs[method]['config']).stem]
+        test_json, = (work_dir / 'seed0' / method / 'test').glob('*/*.json')
+        assert [r['curve'] for r in group['runs']] == [
+            [[2, json.loads(test_json.read_text())['mIoU']]]]
 
     # a re-run reuses the data, the pretrained backbone and the finished runs
     rerun = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=200)
