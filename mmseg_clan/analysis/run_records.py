@@ -118,13 +118,10 @@ def latest_test_result(work_dir: str) -> tuple[str, str] | None:
 
 
 def in_work_dir(checkpoint: str, work_dir: str) -> bool:
-    """Whether a checkpoint path names a file of ``work_dir`` (a relative path may have been
-    written from another directory: then its folder's name must be the work dir's)."""
-    folder = osp.dirname(osp.abspath(checkpoint))
-    if folder == osp.abspath(work_dir):
-        return True
-    return not osp.isabs(checkpoint) and osp.basename(folder) == osp.basename(
-        osp.abspath(work_dir))
+    """Whether a checkpoint path names a file of ``work_dir``: the same folder, or one of the
+    same name (a relative path written from elsewhere, a work dir moved since)."""
+    folder, run = osp.dirname(osp.abspath(checkpoint)), osp.abspath(work_dir)
+    return folder == run or osp.basename(folder) == osp.basename(run)
 
 
 def checkpoint_iteration(checkpoint: str) -> int:

@@ -153,6 +153,10 @@ def test_a_run_evaluated_only_by_the_test_tool(runs, tmp_path):
         {k[4:]: v for k, v in metrics.items() if k.startswith('IoU.')}, nan_ok=True)
     with pytest.raises(ValueError, match='different evaluated_by'):
         summarize(tmp_path, runs['tested'], runs['seed0'], '--group', 'mixed')
+    elsewhere = runs['root'] / 'another_run'  # its test names the checkpoint of 'tested'
+    shutil.copytree(Path(runs['tested']) / 'test', elsewhere / 'test', dirs_exist_ok=True)
+    with pytest.raises(ValueError, match=f'iter_2.pth.*is not one of the run in {elsewhere}'):
+        summarize(tmp_path, str(elsewhere), '--group', 'x')
 
 
 def test_missing_and_unevaluated_runs_are_named(runs, tmp_path):

@@ -113,4 +113,4 @@ if __name__ == '__main__':
     try:
         main()
     except (ValueError, KeyError, FileNotFoundError) as error:
-        sys.exit(f'summarize_runs.py: error: {error}')
+        sys.exit(f'summarize_runs.py: error: {error.args[0] if error.args else error}')
