@@ -250,23 +250,18 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     return link_backbone(weights, args.pretrain_cache)
 
 
-def parse_class_table(log_file: str) -> Dict[str, float]:
-    """Per-class IoU (%) from the 'per class results' table that mmseg's IoUMetric logs."""
-    with open(log_file) as f:
-        lines = f.read().splitlines()
-    starts = [i for i, line in enumerate(lines) if line.rstrip().endswith('per class results:')]
-    if not starts:
-        raise ValueError(f'{log_file}: no "per class results:" table from the IoU metric')
-    rows = [line for line in lines[starts[-1] + 1:] if line.startswith('|')]
-    header = [c.strip() for c in rows[0].strip('|').split('|')]
-    if header[:2] != ['Class', 'IoU']:
-        raise ValueError(f'{log_file}: expected the table header Class | IoU, got {header}')
-    iou = {}
-    for row in rows[1:]:
-        cells = [c.strip() for c in row.strip('|').split('|')]
-        if cells[:2] == ['mIoU', 'classes']:
-            break  # UDAIoUMetric's mIoU table follows
-        iou[cells[0]] = float(cells[1])
+def tested_class_iou(run_dir: str) -> Dict[str, float]:
+    """Per-class IoU (%) from the metrics JSON of the run's latest tools/test.py evaluation."""
+    from mmseg_clan.analysis.run_records import latest_test_result
+    from mmseg_clan.evaluation import class_iou_from_metrics
+    found = latest_test_result(run_dir)
+    if found is None:
+        raise FileNotFoundError(f'no tools/test.py results (<timestamp>/<timestamp>.json) '
+                                f'under {run_dir}')
+    with open(found[0]) as f:
+        iou = class_iou_from_metrics(json.load(f))
+    if not iou:
+        raise ValueError(f'{found[0]}: no per-class IoU (IoU.<class> keys) from the IoU metric')
     return iou
 
 
@@ -295,10 +290,9 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     test_dir = osp.join(run_dir, 'test')
     run_tool(['tools/test.py', config, checkpoint, '--work-dir', test_dir, '--cfg-options',
               *options], osp.join(run_dir, 'test_output.log'))
-    test_log = sorted(glob.glob(osp.join(test_dir, '*', '*.log')))[-1]
     result = dict(method=method, seed=seed, config=config, options=options,
                   data_checksum=data['checksum'], checkpoint=checkpoint,
-                  scalars=latest_scalars_file(run_dir), class_iou=parse_class_table(test_log),
+                  scalars=latest_scalars_file(run_dir), class_iou=tested_class_iou(run_dir),
                   train_seconds=train_seconds, total_seconds=time.time() - start)
     with open(metrics_file, 'w') as f:
         json.dump(result, f, indent=2)

@@ -91,6 +91,9 @@ val_dataloader = dict(
     persistent_workers=True,
     dataset=dict(data_root=f'{toy_root}/target', pipeline=test_pipeline))
 test_dataloader = val_dataloader
+# the toy target's labels are at the generated image size, not Cityscapes' 2048x1024
+val_evaluator = dict(full_label_size=image_size)
+test_evaluator = val_evaluator
 env_cfg = dict(cudnn_benchmark=False)
 # --tta: the multi-scale + flip augmentation of the base config, around the toy input size.
 tta_scales = [(int(image_size[0] * r), int(image_size[1] * r)) for r in (0.75, 1.0, 1.25)]

@@ -1,4 +1,6 @@
 """UDAIoUMetric against cityscapesscripts' own pixel-level evaluation, and format-only output."""
+import math
+
 import cityscapesscripts.evaluation.evalPixelLevelSemanticLabeling as cs_eval
 import numpy as np
 import pytest
@@ -9,7 +11,12 @@ from PIL import Image
 
 import mmseg_clan  # noqa: F401
 from mmseg_clan.datasets import GTADataset
-from mmseg_clan.evaluation import UDAIoUMetric, class_iou
+from mmseg_clan.evaluation import (
+    UDAIoUMetric,
+    class_iou,
+    class_iou_from_metrics,
+    class_iou_prefix,
+)
 
 CLASSES = GTADataset.METAINFO['classes']  # mmseg's CityscapesDataset classes
 SUBSETS = dict(
@@ -109,3 +116,48 @@ def test_present_and_all_class_means_are_both_reported():
     assert results['mIoU_all'] == pytest.approx(100 * (15 / 16) / 19, abs=0.006)
     assert results['mIoU2'] == results['mIoU']
     assert results['mIoU2_all'] == results['mIoU']  # both classes of the subset are present
+
+
+def printed_class_table(log: str) -> dict:
+    """{class: IoU} read from the text of mmseg's 'per class results' table."""
+    lines = log.split('per class results:')[1].splitlines()
+    rows = [[c.strip() for c in line.strip('|').split('|')] for line in lines
+            if line.startswith('|')]
+    assert rows[0][:2] == ['Class', 'IoU']
+    return {row[0]: float(row[1]) for row in rows[1:len(CLASSES) + 1]}
+
+
+def test_per_class_iou_keys_are_the_printed_table(log_output):
+    rng = np.random.default_rng(1)
+    metric = UDAIoUMetric(class_subsets=SUBSETS)
+    metric.dataset_meta = dict(classes=CLASSES)
+    for _ in range(2):
+        no_train = [c for c in range(19) if c != 16]  # 'train' absent: NaN
+        gt = rng.choice(no_train, size=(24, 48))
+        pred = np.where(rng.random(gt.shape) < 0.7, gt, rng.choice(no_train, gt.shape))
+        metric.process({}, [sample(pred, gt)])
+    results = metric.compute_metrics(metric.results)
+    printed = printed_class_table(log_output())
+    logged = class_iou_from_metrics(results)
+    assert list(logged) == list(CLASSES)
+    assert logged == pytest.approx(printed, nan_ok=True)
+    assert math.isnan(logged['train']) and not math.isnan(logged['road'])
+    assert logged != pytest.approx(dict(printed, road=printed['road'] + 0.01), nan_ok=True)
+    assert class_iou_from_metrics(results, 'mIoU_all') == logged
+    for name, subset in SUBSETS.items():
+        assert class_iou_prefix(name) == name[1:]
+        assert class_iou_from_metrics(results, name) == {c: logged[c] for c in subset}
+    assert class_iou_from_metrics(results, 'mIoU7') == {}
+
+
+@pytest.mark.parametrize('label_size, warns', [((48, 24), False), ((64, 32), True)])
+def test_label_size_is_logged_and_checked(label_size, warns, log_output):
+    metric = UDAIoUMetric(full_label_size=(48, 24))
+    metric.dataset_meta = dict(classes=CLASSES)
+    width, height = label_size
+    for _ in range(3):
+        metric.process({}, [sample(np.zeros((height, width)), np.zeros((height, width)))])
+    metric.compute_metrics(metric.results)
+    log = log_output()
+    assert log.count(f'scored against labels of {width}x{height} (3 images)') == 1
+    assert log.count(f'{width}x{height} (3 images) are not the full 48x24 ones') == warns

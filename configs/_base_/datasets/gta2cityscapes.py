@@ -70,7 +70,9 @@ val_dataloader = dict(
         data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='UDAIoUMetric', iou_metrics=['mIoU'])
+# Cityscapes val gtFine labels are 2048x1024, and the official evaluation scores predictions
+# upsampled to that size; the metric warns, naming the size, when the labels are any other.
+val_evaluator = dict(type='UDAIoUMetric', iou_metrics=['mIoU'], full_label_size=(2048, 1024))
 test_evaluator = val_evaluator
 
 # Test-time augmentation for tools/test.py --tta: multi-scale around the 1024x512 input, with flips.
