@@ -51,12 +51,14 @@ class _UDAItems(Dataset):
 
 def _train(work_dir, max_iters, hook=None, model=None, optim_wrapper=None, backends=('Local', ),
            logger_interval=1, extra_hooks=(), log_level='WARNING'):
+    model = model or tiny_clan_cfg()
+    train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
     runner = Runner(
-        model=model or tiny_clan_cfg(),
+        model=model,
         work_dir=str(work_dir),
         train_dataloader=DataLoader(_UDAItems(), batch_size=BATCH_SIZE, shuffle=False,
                                     collate_fn=pseudo_collate),
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters),
+        train_cfg=train_cfg,
         optim_wrapper=optim_wrapper or optim_wrapper_cfg(),
         custom_hooks=[dict(type='CLANProgressHook')] + ([hook] if hook else []) + list(extra_hooks),
         default_hooks=dict(checkpoint=None,
@@ -65,7 +67,8 @@ def _train(work_dir, max_iters, hook=None, model=None, optim_wrapper=None, backe
                         vis_backends=[dict(type=f'{b}VisBackend') for b in backends]),
         randomness=dict(seed=0),
         default_scope='mmseg',
-        log_level=log_level)
+        log_level=log_level,
+        cfg=dict(model=model, train_cfg=train_cfg))  # logged as a tools/train.py run's config
     runner.train()
     return runner
 
