@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Sequence
 
 import numpy as np
+from mmengine.config import Config
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 
@@ -218,7 +219,6 @@ def link_backbone(weights: str, cache: str) -> str:
 def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     """Pretrain the shared backbone on the pretraining corpus once; path of its weights."""
     import torch
-    from mmengine.config import Config
 
     from mmseg_clan.toy.benchmark import data_checksum, sample_files
     from mmseg_clan.utils import checkpoint_state_dict, read_checkpoint
@@ -272,13 +272,16 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     metrics_file = osp.join(run_dir, METRICS_FILE)
     options = config_options(method, data['roots'], seed, args.max_iters, backbone,
                              args.cfg_options)
+    config = CONFIGS[method]
+    config_checksum = hashlib.sha256(
+        Config.fromfile(osp.join(REPO_ROOT, config)).pretty_text.encode()).hexdigest()
     if osp.isfile(metrics_file) and not args.force:
         with open(metrics_file) as f:
             result = json.load(f)
-        if result['options'] == options and result['data_checksum'] == data['checksum']:
+        if (result['options'] == options and result['data_checksum'] == data['checksum']
+                and result.get('config_checksum') == config_checksum):
             log(f'{method} seed {seed}: reusing {metrics_file} (--force retrains)')
             return result
-    config = CONFIGS[method]
     start = time.time()
     log(f'{method} seed {seed}: training {config}')
     run_tool(['tools/train.py', config, '--work-dir', run_dir, '--cfg-options', *options],
@@ -290,8 +293,9 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     test_dir = osp.join(run_dir, 'test')
     run_tool(['tools/test.py', config, checkpoint, '--work-dir', test_dir, '--cfg-options',
               *options], osp.join(run_dir, 'test_output.log'))
-    result = dict(method=method, seed=seed, config=config, options=options,
-                  data_checksum=data['checksum'], checkpoint=checkpoint,
+    result = dict(method=method, seed=seed, config=config, config_checksum=config_checksum,
+                  options=options, data_checksum=data['checksum'], run_dir=run_dir,
+                  checkpoint=checkpoint,
                   scalars=latest_scalars_file(run_dir), class_iou=tested_class_iou(run_dir),
                   train_seconds=train_seconds, total_seconds=time.time() - start)
     with open(metrics_file, 'w') as f:
@@ -342,6 +346,7 @@ def run_feature_alignment(results: List[Dict], data: Dict, backbone: str,
 
 def main(argv: Sequence[str] | None = None) -> Dict:
     """Run the benchmark; returns what results.json holds."""
+    from mmseg_clan.analysis.clan_regime import read_run_regime
     from mmseg_clan.toy.class_alignment import class_mean_alignment
     from mmseg_clan.toy.plots import plot_losses, plot_mechanism
     from mmseg_clan.toy.report import format_table, mechanism, summarise
@@ -379,6 +384,10 @@ def main(argv: Sequence[str] | None = None) -> Dict:
                   + '  '.join(f'{c} {s:.1f}:{m:.3f}' for c, s, m in zip(
                       out['mechanism']['classes'], out['mechanism']['severity'],
                       out['mechanism']['mean_m'])))
+    out['regime'] = {f'{r["method"]} seed {r["seed"]}': read_run_regime(r['run_dir']).line
+                     for r in results if r['method'].startswith('CLAN')}
+    table += ''.join(f'\nregime of {run} (tools/analysis/clan_regime.py): {line}'
+                     for run, line in out['regime'].items())
     print('\n' + table + '\n', flush=True)
     plots = {'losses': osp.join(args.work_dir, 'loss_curves.png')}
     plot_losses(results, plots['losses'])

@@ -1,8 +1,12 @@
 """Whether a CLAN run trains in CLAN's regime: the ``regime/*`` scalars a run logged
 (CLANRegimeHook), judged against fixed limits and a public full-length real run."""
+import glob
 import json
 import math
+import os.path as osp
 from typing import Dict, List, NamedTuple, Tuple
+
+from mmengine.config import Config
 
 Series = Dict[str, List[Tuple[int, float]]]  # scalar name -> (iteration, value), in order
 
@@ -86,3 +90,39 @@ def regime_line(checks: List[RegimeCheck]) -> str:
                else 'NOT in CLAN\'s regime')
     return verdict + ': ' + '; '.join(
         f'{c.name} {"yes" if c.holds else "NO"} ({c.measured})' for c in checks)
+
+
+class RunRegime(NamedTuple):
+    """A training work dir's regime series, its schedule, and the judgement."""
+    scalars: str
+    max_iters: int
+    preheat_iters: int
+    series: Series
+    checks: List[RegimeCheck]
+
+    @property
+    def line(self) -> str:
+        return regime_line(self.checks)
+
+
+def read_run_regime(work_dir: str) -> RunRegime:
+    """The regime of a work dir's newest run: its ``<timestamp>/vis_data/scalars.json``, judged
+    with the preheat of the config the run logged beside it (or dumped as ``<timestamp>.py``)."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'{work_dir}: no */vis_data/scalars.json (not a training work '
+                                'dir, or training logged nothing yet)')
+    config_file = osp.join(osp.dirname(files[-1]), 'config.py')
+    if not osp.isfile(config_file):
+        config_file = osp.dirname(osp.dirname(files[-1])) + '.py'
+    if not osp.isfile(config_file):
+        raise FileNotFoundError(f'{work_dir}: the run logged no config (neither '
+                                f'{osp.dirname(files[-1])}/config.py nor {config_file})')
+    cfg = Config.fromfile(config_file, import_custom_modules=False)
+    max_iters = cfg.get('train_cfg', {}).get('max_iters')
+    preheat = cfg.get('model', {}).get('preheat_iters', 5000)  # CLAN's default (official)
+    if not isinstance(max_iters, int) or max_iters < 1:
+        raise ValueError(f'{config_file}: train_cfg.max_iters must be a positive int, got '
+                         f'{max_iters!r}')
+    series = read_regime_series(files[-1])
+    return RunRegime(files[-1], max_iters, preheat, series, regime_checks(series, preheat))
