@@ -22,6 +22,7 @@ from torch import nn
 # HistoryBuffer pickles its statistics table as ``getattr(HistoryBuffer, name)``.
 HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'mean', 'current'))
 MAX_LISTED_KEYS = 8
+MIN_PRETRAINED_FIT = 0.5  # below this share of fitting keys a pretrained file is the wrong one
 CHECKPOINT_NUMBER = re.compile(r'_(\d+)\.pth$')  # iter_N.pth / epoch_N.pth
 
 
@@ -122,6 +123,25 @@ def check_model_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tens
         raise ValueError(f'{source} does not match the model {type(model).__name__} '
                          f'(another architecture or config?):\n{report}')
     return allowed_missing
+
+
+def check_pretrained_fit(module: nn.Module, state_dict: Mapping[str, torch.Tensor],
+                         source: str) -> str:
+    """Raise ValueError naming ``source``, the module and example keys when fewer than
+    MIN_PRETRAINED_FIT of the module's or of the file's keys fit (same name and shape);
+    returns the report of the few that do not ('' when all fit), for a warning."""
+    expected = module_shapes(module)
+    fitting = [k for k, shape in expected.items()
+               if k in state_dict and tuple(state_dict[k].shape) == tuple(shape)]
+    report = state_dict_mismatch(expected, state_dict)
+    share = min(len(fitting) / max(len(expected), 1), len(fitting) / max(len(state_dict), 1))
+    if share < MIN_PRETRAINED_FIT:
+        raise ValueError(
+            f'{source} does not fit {type(module).__name__}: {len(fitting)} of the module\'s '
+            f'{len(expected)} keys and of the file\'s {len(state_dict)} keys match (a checkpoint '
+            'of another model, or a whole model given for a part? use prefix=...):\n'
+            f'module keys: {listed(expected)}\nfile keys: {listed(state_dict)}\n{report}')
+    return report
 
 
 def load_checked_checkpoint(model: nn.Module, filename: str,

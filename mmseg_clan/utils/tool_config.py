@@ -12,6 +12,7 @@ from .config_checks import (
 )
 
 AMP_WRAPPER = 'AmpOptimWrapper'
+CHECKPOINT_CHECK_HOOK = 'TrainingGuardHook'  # its after_load_checkpoint checks the weights
 
 
 def _is_optim_wrapper_cfg(cfg: object) -> bool:
@@ -40,6 +41,14 @@ def enable_amp(cfg: Config, dtype: str | None = None) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
         if dtype is not None:
             wrapper['dtype'] = dtype
+
+
+def require_checkpoint_check(cfg: Config) -> None:
+    """Add TrainingGuardHook to ``cfg.custom_hooks`` unless there, so a loaded checkpoint is
+    checked against the model whatever hooks the config has (e.g. an upstream mmseg one)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(hook.get('type') == CHECKPOINT_CHECK_HOOK for hook in hooks):
+        cfg.custom_hooks = hooks + [dict(type=CHECKPOINT_CHECK_HOOK)]
 
 
 class ConfigOptionsAction(DictAction):
