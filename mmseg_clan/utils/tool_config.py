@@ -109,6 +109,8 @@ def load_tool_config(config: str, launcher: str, cfg_options: dict | None,
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    if osp.exists(cfg.work_dir) and not osp.isdir(cfg.work_dir):
+        raise NotADirectoryError(f'work dir {cfg.work_dir} is a file, not a folder')
     return cfg
 
 

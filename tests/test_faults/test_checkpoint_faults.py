@@ -2,22 +2,18 @@
 truncated and text checkpoints given to the tools. Each case asserts the exact outcome: an
 error naming the file, a warning, or a finished run.
 """
-import io
-import logging
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.logging import MMLogger
 from mmseg.registry import HOOKS
 
 import mmseg_clan  # noqa: F401
@@ -40,15 +36,6 @@ class PadCheckpointHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['padding'] = torch.zeros(self.num_bytes // 4)
-
-
-@pytest.fixture
-def log_output():
-    """A fresh current mmengine logger; returns a reader of what it logged."""
-    logger = MMLogger.get_instance(f'checkpoint-faults-{uuid.uuid4().hex}', log_level='INFO')
-    stream = io.StringIO()
-    logger.addHandler(logging.StreamHandler(stream))
-    return stream.getvalue
 
 
 def resume_cfg(work_dir: Path) -> Config:

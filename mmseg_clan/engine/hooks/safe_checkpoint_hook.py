@@ -21,6 +21,7 @@ class SafeCheckpointHook(CheckpointHook):
     """
 
     def before_train(self, runner) -> None:
+        self._forget_other_folders_checkpoints(runner)
         super().before_train(runner)
         backend = getattr(self.file_backend, 'client', self.file_backend)
         if not isinstance(backend, LocalBackend):
@@ -31,6 +32,33 @@ class SafeCheckpointHook(CheckpointHook):
                 self._remove_interrupted_writes(runner, folder)
             if self.max_keep_ckpts > 0 and self.keep_ckpt_ids and osp.isdir(self.out_dir):
                 self._remove_untracked_outdated(runner)
+
+    def _checkpoint_folder(self, runner) -> str:
+        """The folder this hook saves to (mmengine: ``out_dir/<work dir name>`` or work dir)."""
+        if self.out_dir is None or self.out_dir == runner.work_dir:
+            return runner.work_dir
+        return osp.join(self.out_dir, osp.basename(runner.work_dir.rstrip(osp.sep)))
+
+    def _forget_other_folders_checkpoints(self, runner) -> None:
+        """Drop the kept- and best-checkpoint records of a checkpoint resumed from another
+        folder (another run, or this work dir before a move): they name none of this folder's
+        files, and mmengine would delete this folder's checkpoints by their numbers."""
+        info = runner.message_hub.runtime_info
+        saved_as = info.get('last_ckpt')
+        folder = self._checkpoint_folder(runner)
+        if saved_as is None or osp.realpath(osp.dirname(saved_as)) == osp.realpath(folder):
+            return
+        dropped = [key for key in list(info) if key == 'keep_ckpt_ids'
+                   or key.startswith('best_ckpt')]
+        for key in dropped:
+            info.pop(key)
+        runner.logger.warning(
+            f'SafeCheckpointHook: the resumed checkpoint was saved as {saved_as}, outside '
+            f'{folder}; its records {dropped} of kept and best checkpoints are dropped, so '
+            'no checkpoint is deleted by them')
+
+    def _in_checkpoint_folder(self, path: str) -> bool:
+        return osp.realpath(osp.dirname(path)) == osp.realpath(self.out_dir)
 
     @staticmethod
     def _remove_interrupted_writes(runner, folder: str) -> None:
@@ -77,6 +105,10 @@ class SafeCheckpointHook(CheckpointHook):
             replace_durably(path + TEMP_SUFFIX, path)
 
     def _remove(self, runner, path: str) -> None:
+        if not self._in_checkpoint_folder(path):
+            runner.logger.warning(f'SafeCheckpointHook: kept {path}: it is outside {self.out_dir}'
+                                  ', and only that folder\'s outdated checkpoints are deleted')
+            return
         if self.file_backend.isfile(path):
             self.file_backend.remove(path)
         elif self.file_backend.isdir(path):  # checkpoints saved by deepspeed are directories
