@@ -8,6 +8,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
+from ...models.segmentors.nonfinite_guard import nonfinite_parameters
 from ...utils.atomic_file import TEMP_SUFFIX, replace_durably, write_text_atomically
 from ...utils.model_unwrap import unwrap_model
 
@@ -91,9 +92,20 @@ class SafeCheckpointHook(CheckpointHook):
             'weights the run started from')
         return True
 
+    @staticmethod
+    def _check_finite_weights(runner, what: str) -> None:
+        """Refuse to save (or name as resume point) weights holding NaN or Inf."""
+        names = nonfinite_parameters(unwrap_model(runner.model))
+        if names:
+            raise FloatingPointError(
+                f'SafeCheckpointHook: {what} not saved: parameters {", ".join(names[:8])} '
+                f'({len(names)} in all) are non-finite; the previous checkpoint stays the '
+                'resume point')
+
     def _save_checkpoint(self, runner) -> None:
         step = runner.epoch + 1 if self.by_epoch else runner.iter + 1
         if not self._no_update_yet(runner, self.filename_tmpl.format(step)):
+            self._check_finite_weights(runner, self.filename_tmpl.format(step))
             super()._save_checkpoint(runner)
 
     def _write(self, runner, filename: str, **kwargs) -> None:
@@ -142,6 +154,7 @@ class SafeCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         if not self.save_best or self._no_update_yet(runner, 'best checkpoint'):
             return
+        self._check_finite_weights(runner, 'best checkpoint')
         if self.by_epoch:
             cur_type, cur_time = 'epoch', runner.epoch
         else:

@@ -165,6 +165,7 @@ class CLAN(EncoderDecoder):
         if self.nonfinite_guard.step_is_finite(backward.terms, wrappers, self.train_iter):
             for wrapper in wrappers:
                 wrapper.step()
+            self.nonfinite_guard.check_updated_parameters(self, self.train_iter)
             self.applied_updates += 1
         for wrapper in wrappers:
             wrapper.zero_grad()
