@@ -9,7 +9,12 @@ from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
 from ...models.segmentors.nonfinite_guard import nonfinite_parameters
-from ...utils.atomic_file import TEMP_SUFFIX, replace_durably, write_text_atomically
+from ...utils.atomic_file import (
+    TEMP_SUFFIX,
+    replace_durably,
+    write_failure,
+    write_text_atomically,
+)
 from ...utils.model_unwrap import unwrap_model
 
 
@@ -109,12 +114,18 @@ class SafeCheckpointHook(CheckpointHook):
             super()._save_checkpoint(runner)
 
     def _write(self, runner, filename: str, **kwargs) -> None:
-        """Save a checkpoint to ``filename`` + TEMP_SUFFIX, then fsync and rename it."""
-        runner.save_checkpoint(self.out_dir, filename + TEMP_SUFFIX, self.file_client_args,
-                               backend_args=self.backend_args, **kwargs)
-        if is_main_process():
-            path = self.file_backend.join_path(self.out_dir, filename)
-            replace_durably(path + TEMP_SUFFIX, path)
+        """Save a checkpoint to ``filename`` + TEMP_SUFFIX, then fsync and rename it; a failed
+        write (e.g. a full disk) removes the partial file and names the path and free space."""
+        path = self.file_backend.join_path(self.out_dir, filename)
+        try:
+            runner.save_checkpoint(self.out_dir, filename + TEMP_SUFFIX, self.file_client_args,
+                                   backend_args=self.backend_args, **kwargs)
+            if is_main_process():
+                replace_durably(path + TEMP_SUFFIX, path)
+        except (OSError, RuntimeError) as e:  # torch's zip writer reports ENOSPC as RuntimeError
+            if osp.exists(path + TEMP_SUFFIX):
+                os.remove(path + TEMP_SUFFIX)
+            raise write_failure(path, e) from e
 
     def _remove(self, runner, path: str) -> None:
         if not self._in_checkpoint_folder(path):
