@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
+from mmseg_clan.utils.runner_values import check_runner_values
 from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp, load_tool_config
 
 
@@ -42,6 +43,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    check_runner_values(cfg)  # iterations and learning rates in range
 
     if args.amp:
         enable_amp(cfg, args.amp_dtype)

@@ -6,6 +6,8 @@ import uuid
 import pytest
 from mmengine.logging import MMLogger
 
+from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta
+
 
 @pytest.fixture
 def log_output():
@@ -14,3 +16,13 @@ def log_output():
     stream = io.StringIO()
     logger.addHandler(logging.StreamHandler(stream))
     return stream.getvalue
+
+
+@pytest.fixture
+def gta(tmp_path):
+    return make_fake_gta(tmp_path / 'gta', n=2, convert=True)
+
+
+@pytest.fixture
+def cityscapes(tmp_path):
+    return make_fake_cityscapes(tmp_path / 'cityscapes', splits=('val', ), n=1, convert=True)

@@ -34,8 +34,9 @@ class UDAIoUMetric(IoUMetric):
     mmseg's ``mIoU`` averages the classes present (with pixels in the labels or predictions);
     ``mIoU_all`` averages all classes with absent ones counted as 0, and
     ``num_classes_present`` says how many ``mIoU`` covers. Each class subset adds ``name`` and
-    ``name_all`` the same way. A label id that is neither a class nor ``ignore_index``, or a
-    label whose size differs from the prediction's, is an error naming the image.
+    ``name_all`` the same way. A label id that is neither a class nor ``ignore_index``, a label
+    with no pixel other than ``ignore_index``, or a label whose size differs from the
+    prediction's, is an error naming the image.
 
     Args:
         class_subsets (dict, optional): name -> class names, e.g. ``dict(mIoU16=[...],
@@ -63,6 +64,10 @@ class UDAIoUMetric(IoUMetric):
             raise ValueError(f'{name}: label size {tuple(label.shape)} differs from the '
                              f'prediction size {tuple(pred.shape)} (image '
                              f'{data_sample.get("img_path")})')
+        if (label == self.ignore_index).all():
+            raise ValueError(f'{name}: no valid pixel, every label pixel is the ignore index '
+                             f'{self.ignore_index} (image {data_sample.get("img_path")}); the '
+                             'mIoU would be NaN')
         unknown = (label != self.ignore_index) & ((label < 0) | (label >= num_classes))
         if unknown.any():
             ids = torch.unique(label[unknown]).tolist()

@@ -18,6 +18,7 @@ from .batch_geometry import (
     target_forward_inputs,
     target_geometry,
 )
+from .clan_hyperparameters import check_clan_hyperparameters
 from .clan_schedule import adaptive_weighting_active, check_progress, damping
 from .clan_step import StepOutputs, TermBackward, forward_backward, set_requires_grad
 from .debug_maps import clan_debug_maps
@@ -77,6 +78,8 @@ class CLAN(EncoderDecoder):
         super().__init__(backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
                          data_preprocessor, pretrained, init_cfg)
         self._check_components(auxiliary_head, use_weight_loss)
+        check_clan_hyperparameters(lambda_adv, lambda_weight, lambda_local, adaptive_eps,
+                                   preheat_iters)
         if discriminator is not None:
             self.discriminator = MODELS.build(discriminator)
             disc_classes = getattr(self.discriminator, 'num_classes', None)
