@@ -21,12 +21,13 @@ import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Sequence
 
 import numpy as np
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.toy.interruptible_runs import InterruptibleRuns, RunsInterrupted
+from mmseg_clan.utils.atomic_file import write_text_atomically
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {  # display name -> toy config
@@ -45,6 +46,7 @@ METRICS_FILE = 'toy_metrics.json'
 # One intra-op thread per tool: on a 2-core machine a second thread (beside the data worker and
 # other load) made iterations 10-30x slower.
 THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
+RUNS = InterruptibleRuns()  # every tool this driver starts: one Ctrl-C stops them all
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -122,20 +124,42 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None,
     full output in a file."""
     os.makedirs(osp.dirname(log_file), exist_ok=True)
     with open(log_file, 'w') as out:
-        proc = subprocess.Popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                env={**os.environ, 'PYTHONUNBUFFERED': '1', **THREAD_ENV})
-        for line in proc.stdout:
-            out.write(line)
-            match = echo.search(line) if echo is not None else None
-            if match:
-                print_line(f'    {tag}' + line[match.start():].rstrip()[:200])
-        proc.wait()
+        proc = RUNS.popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1,
+                          env={**os.environ, 'PYTHONUNBUFFERED': '1', **THREAD_ENV})
+        try:
+            for line in proc.stdout:
+                out.write(line)
+                match = echo.search(line) if echo is not None else None
+                if match:
+                    print_line(f'    {tag}' + line[match.start():].rstrip()[:200])
+            proc.wait()
+        finally:
+            RUNS.release(proc)
     if proc.returncode != 0:
         with open(log_file) as f:
             tail = ''.join(f.readlines()[-30:])
         raise RuntimeError(f'{" ".join(cmd)} failed (exit {proc.returncode}); full log: '
                            f'{log_file}; last lines:\n{tail}')
+
+
+def write_json(path: str, value: object) -> None:
+    """Write ``value`` as indented JSON, atomically (a reader never sees part of it)."""
+    write_text_atomically(path, json.dumps(value, indent=2))
+
+
+def read_metrics(path: str) -> Dict | None:
+    """A run's earlier toy_metrics.json, or None (with a message naming it) if corrupt."""
+    try:
+        with open(path, 'rb') as f:
+            result = json.loads(f.read().decode('utf-8'))
+        if isinstance(result, dict) and {'options', 'data_checksum'} <= set(result):
+            return result
+        problem = 'not the metrics of a run'
+    except (ValueError, UnicodeDecodeError) as e:
+        problem = f'{type(e).__name__}: {e}'
+    log(f'{path} is corrupt ({problem}); the run is recomputed')
+    return None
 
 
 def library_versions() -> Dict[str, str]:
@@ -245,8 +269,7 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     torch.save({k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')},
                weights + '.tmp')
     os.replace(weights + '.tmp', weights)
-    with open(osp.join(run_dir, 'settings.json'), 'w') as f:
-        json.dump(settings, f, indent=2)
+    write_json(osp.join(run_dir, 'settings.json'), settings)
     return link_backbone(weights, args.pretrain_cache)
 
 
@@ -277,9 +300,8 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     metrics_file = osp.join(run_dir, METRICS_FILE)
     options = config_options(method, data['roots'], seed, args.max_iters, backbone,
                              args.cfg_options)
-    if osp.isfile(metrics_file) and not args.force:
-        with open(metrics_file) as f:
-            result = json.load(f)
+    result = read_metrics(metrics_file) if osp.isfile(metrics_file) and not args.force else None
+    if result is not None:
         if result['options'] == options and result['data_checksum'] == data['checksum']:
             log(f'{method} seed {seed}: reusing {metrics_file} (--force retrains)')
             return result
@@ -300,8 +322,7 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
                   data_checksum=data['checksum'], checkpoint=checkpoint,
                   scalars=latest_scalars_file(run_dir), class_iou=parse_class_table(test_log),
                   train_seconds=train_seconds, total_seconds=time.time() - start)
-    with open(metrics_file, 'w') as f:
-        json.dump(result, f, indent=2)
+    write_json(metrics_file, result)
     log(f'{method} seed {seed}: done in {result["total_seconds"]:.0f} s')
     return result
 
@@ -364,10 +385,9 @@ def main(argv: Sequence[str] | None = None) -> Dict:
     log(f'{len(runs)} runs, {jobs} at a time (--jobs)')
     # The adversarial runs (about twice as long) start first, so that the slots finish together.
     order = sorted(range(len(runs)), key=lambda i: runs[i][1] in WITHOUT_DISCRIMINATOR)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each run is its own processes
-        futures = {i: pool.submit(train_and_test, runs[i][1], runs[i][0], data, backbone, args)
-                   for i in order}
-        results = [futures[i].result() for i in range(len(runs))]
+    ordered = RUNS.map(lambda i: train_and_test(runs[i][1], runs[i][0], data, backbone, args),
+                       order, [f'{runs[i][1]} seed {runs[i][0]}' for i in order], jobs)
+    results = [ordered[order.index(i)] for i in range(len(runs))]
     present = val_classes_present(data['roots']['target'])
     summary = summarise(results, args.methods, present)
     table = format_table(summary, present)
@@ -398,14 +418,17 @@ def main(argv: Sequence[str] | None = None) -> Dict:
     out['seconds'] = {'total': time.time() - begin,
                       'runs': {f'{r["method"]} seed {r["seed"]}': r['total_seconds']
                                for r in results}}
-    with open(osp.join(args.work_dir, 'results.txt'), 'w') as f:
-        f.write(table + '\n')
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(out, f, indent=2)
+    write_text_atomically(osp.join(args.work_dir, 'results.txt'), table + '\n')
+    write_json(osp.join(args.work_dir, 'results.json'), out)
     log('plots: ' + ', '.join(plots.values()))
     log(f'done in {time.time() - begin:.0f} s; table in {osp.join(args.work_dir, "results.txt")}')
     return out
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except (KeyboardInterrupt, RunsInterrupted) as stopped:
+        RUNS.stop()
+        log(str(stopped) if isinstance(stopped, RunsInterrupted) else 'interrupted by Ctrl-C')
+        raise SystemExit(130) from None
