@@ -46,6 +46,7 @@ METRICS_FILE = 'toy_metrics.json'
 # One intra-op thread per tool: on a 2-core machine a second thread (beside the data worker and
 # other load) made iterations 10-30x slower.
 THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
+QUICK_SETS = ('num_pretrain', 'num_source', 'num_target_train', 'num_target_val', 'data_size')
 RUNS = InterruptibleRuns()  # every tool this driver starts: one Ctrl-C stops them all
 
 
@@ -92,6 +93,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.seeds = args.seeds or ([0, 1, 2] if args.full else [0])
     args.methods = args.methods or (list(CONFIGS) if args.full else DEMO_METHODS)
     if args.quick:
+        explicit = [f'--{key.replace("_", "-")}' for key in QUICK_SETS
+                    if getattr(args, key) != parser.get_default(key)]
+        if explicit:
+            parser.error(f'--quick sets {", ".join(explicit)} itself; drop them or --quick')
         args.max_iters = args.max_iters or 4
         args.pretrain_iters = args.pretrain_iters or 4
         args.num_pretrain, args.num_source, args.num_target_train, args.num_target_val = (

@@ -91,3 +91,16 @@ def test_toy_benchmark_run_tool_starts_its_children_through_the_stoppable_runs(t
         toy_benchmark.RUNS.stopping.clear()
     toy_benchmark.run_tool(['-c', 'print("ran")'], str(tmp_path / 'log.txt'))
     assert (tmp_path / 'log.txt').read_text() == 'ran\n'
+
+
+@pytest.mark.parametrize('argv', [['--num-source', '50'], ['--data-size', '96', '48']])
+def test_quick_refuses_options_it_would_override(argv, capsys):
+    with pytest.raises(SystemExit):
+        toy_benchmark.parse_args(['--quick', *argv])
+    assert f'--quick sets {argv[0]} itself; drop them or --quick' in capsys.readouterr().err
+    assert toy_benchmark.parse_args(argv).num_source in (50, 400)  # the failing case: accepted
+
+
+def test_quick_keeps_explicit_iterations():
+    args = toy_benchmark.parse_args(['--quick', '--max-iters', '7'])
+    assert (args.max_iters, args.num_source) == (7, 6)
