@@ -84,12 +84,12 @@ def test_a_missing_pretrained_file_is_named(tmp_path):
         build_backbone(checkpoint=str(tmp_path / 'no.pth')).init_weights()
 
 
-@pytest.mark.parametrize('hooks', ['config without our hooks', 'toy config'])
-def test_test_tool_checks_weights_whatever_the_hooks(tmp_path, whole_model, hooks):
+def test_test_tool_checks_weights_whatever_the_hooks(tmp_path):
+    """A config without our hooks (as an upstream mmseg one); without the fix tools/test.py
+    evaluated the random model with mmengine's key warnings only."""
     root = make_fake_cityscapes(tmp_path / 'cityscapes', splits=('val', ), n=1, convert=True)
     config = tmp_path / 'cfg.py'
-    config.write_text(f'_base_ = [{str(TOY_CLAN)!r}]\n' + (
-        'custom_hooks = []\n' if hooks == 'config without our hooks' else ''))
+    config.write_text(f'_base_ = [{str(TOY_CLAN)!r}]\ncustom_hooks = []\n')
     foreign = tmp_path / 'foreign.pth'
     torch.save({'state_dict': {'foo.weight': torch.zeros(2)}, 'meta': {}}, foreign)
     result = run_tool('tools/test.py', str(config), str(foreign), '--work-dir',
