@@ -100,3 +100,24 @@ def test_records_of_the_work_dir_itself_do_delete_its_outdated_checkpoints(tmp_p
     work = run_dir(tmp_path / 'work', 2, 3, 4)
     hook().before_train(a_runner(work, work / 'iter_4.pth'))
     assert sorted(os.listdir(work)) == ['iter_4.pth', 'last_checkpoint']
+
+
+def test_a_folder_or_device_given_as_checkpoint_is_named_as_such(tmp_path):
+    from mmseg_clan.utils import read_checkpoint
+    with pytest.raises(IsADirectoryError, match=f'checkpoint {tmp_path} is a folder, not a '
+                                                'checkpoint file'):
+        read_checkpoint(str(tmp_path))
+    with pytest.raises(OSError, match='checkpoint /dev/null is not a regular file'):
+        read_checkpoint('/dev/null')
+    with pytest.raises(FileNotFoundError, match=f'checkpoint {tmp_path / "x.pth"} does not exist'):
+        read_checkpoint(str(tmp_path / 'x.pth'))
+
+
+def test_a_work_dir_that_is_a_file_is_named_as_such(tmp_path):
+    from mmseg_clan.utils.tool_config import load_tool_config
+    from tests.test_faults.test_checkpoint_faults import TOY_CLAN
+    (tmp_path / 'work').write_text('')
+    with pytest.raises(NotADirectoryError, match=f'work dir {tmp_path / "work"} is a file, not a '
+                                                 'folder'):
+        load_tool_config(str(TOY_CLAN), 'none', None, str(tmp_path / 'work'))
+    assert load_tool_config(str(TOY_CLAN), 'none', None, str(tmp_path)).work_dir == str(tmp_path)
