@@ -34,9 +34,8 @@ class UDAIoUMetric(IoUMetric):
     mmseg's ``mIoU`` averages the classes present (with pixels in the labels or predictions);
     ``mIoU_all`` averages all classes with absent ones counted as 0, and
     ``num_classes_present`` says how many ``mIoU`` covers. Each class subset adds ``name`` and
-    ``name_all`` the same way. A label id that is neither a class nor ``ignore_index``, a label
-    with no pixel other than ``ignore_index``, or a label whose size differs from the
-    prediction's, is an error naming the image.
+    ``name_all`` the same way. A label id that is neither a class nor ``ignore_index``, or a
+    label whose size differs from the prediction's, is an error naming the image.
 
     Args:
         class_subsets (dict, optional): name -> class names, e.g. ``dict(mIoU16=[...],
