@@ -1,13 +1,18 @@
 """mmseg-clan: CLAN unsupervised domain adaptation as an MMSegmentation 1.x plugin.
 
 Importing this package makes mmseg importable without compiled mmcv, allows
-mmengine checkpoints in safe loading, and registers every component in
-mmseg's registries.
+mmengine checkpoints in safe loading, makes mmengine's inferencers read a checkpoint's
+stored config as data (never executed), and registers every component in mmseg's registries.
 """
-from .utils import install_mmcv_ops_fallback, register_mmengine_safe_globals
+from .utils import (
+    install_checkpoint_config_guard,
+    install_mmcv_ops_fallback,
+    register_mmengine_safe_globals,
+)
 
 install_mmcv_ops_fallback()
 register_mmengine_safe_globals()
+install_checkpoint_config_guard()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
 

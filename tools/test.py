@@ -8,7 +8,12 @@ from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 from mmseg_clan.utils import prepare_checkpoint_start
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
+from mmseg_clan.utils.tool_config import (
+    ConfigOptionsAction,
+    describe_dataset,
+    load_tool_config,
+    require_checkpoint_check,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,6 +64,7 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     cfg.resume = False
     prepare_checkpoint_start(cfg)  # an unreadable file is a clear error naming it
+    require_checkpoint_check(cfg)  # weights that do not fit the model are an error
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:

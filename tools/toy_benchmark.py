@@ -21,13 +21,14 @@ import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine.config import Config
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.toy.interruptible_runs import InterruptibleRuns, RunsInterrupted
+from mmseg_clan.utils.atomic_file import write_text_atomically
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {  # display name -> toy config
@@ -46,6 +47,8 @@ METRICS_FILE = 'toy_metrics.json'
 # One intra-op thread per tool: on a 2-core machine a second thread (beside the data worker and
 # other load) made iterations 10-30x slower.
 THREAD_ENV = {name: os.environ.get(name, '1') for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
+QUICK_SETS = ('num_pretrain', 'num_source', 'num_target_train', 'num_target_val', 'data_size')
+RUNS = InterruptibleRuns()  # every tool this driver starts: one Ctrl-C stops them all
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -91,6 +94,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.seeds = args.seeds or ([0, 1, 2] if args.full else [0])
     args.methods = args.methods or (list(CONFIGS) if args.full else DEMO_METHODS)
     if args.quick:
+        explicit = [f'--{key.replace("_", "-")}' for key in QUICK_SETS
+                    if getattr(args, key) != parser.get_default(key)]
+        if explicit:
+            parser.error(f'--quick sets {", ".join(explicit)} itself; drop them or --quick')
         args.max_iters = args.max_iters or 4
         args.pretrain_iters = args.pretrain_iters or 4
         args.num_pretrain, args.num_source, args.num_target_train, args.num_target_val = (
@@ -123,20 +130,42 @@ def run_tool(cmd: List[str], log_file: str, echo: re.Pattern | None = None,
     full output in a file."""
     os.makedirs(osp.dirname(log_file), exist_ok=True)
     with open(log_file, 'w') as out:
-        proc = subprocess.Popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                env={**os.environ, 'PYTHONUNBUFFERED': '1', **THREAD_ENV})
-        for line in proc.stdout:
-            out.write(line)
-            match = echo.search(line) if echo is not None else None
-            if match:
-                print_line(f'    {tag}' + line[match.start():].rstrip()[:200])
-        proc.wait()
+        proc = RUNS.popen([sys.executable, *cmd], cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1,
+                          env={**os.environ, 'PYTHONUNBUFFERED': '1', **THREAD_ENV})
+        try:
+            for line in proc.stdout:
+                out.write(line)
+                match = echo.search(line) if echo is not None else None
+                if match:
+                    print_line(f'    {tag}' + line[match.start():].rstrip()[:200])
+            proc.wait()
+        finally:
+            RUNS.release(proc)
     if proc.returncode != 0:
         with open(log_file) as f:
             tail = ''.join(f.readlines()[-30:])
         raise RuntimeError(f'{" ".join(cmd)} failed (exit {proc.returncode}); full log: '
                            f'{log_file}; last lines:\n{tail}')
+
+
+def write_json(path: str, value: object) -> None:
+    """Write ``value`` as indented JSON, atomically (a reader never sees part of it)."""
+    write_text_atomically(path, json.dumps(value, indent=2))
+
+
+def read_metrics(path: str) -> Dict | None:
+    """A run's earlier toy_metrics.json, or None (with a message naming it) if corrupt."""
+    try:
+        with open(path, 'rb') as f:
+            result = json.loads(f.read().decode('utf-8'))
+        if isinstance(result, dict) and {'options', 'data_checksum'} <= set(result):
+            return result
+        problem = 'not the metrics of a run'
+    except (ValueError, UnicodeDecodeError) as e:
+        problem = f'{type(e).__name__}: {e}'
+    log(f'{path} is corrupt ({problem}); the run is recomputed')
+    return None
 
 
 def library_versions() -> Dict[str, str]:
@@ -245,8 +274,7 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     torch.save({k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')},
                weights + '.tmp')
     os.replace(weights + '.tmp', weights)
-    with open(osp.join(run_dir, 'settings.json'), 'w') as f:
-        json.dump(settings, f, indent=2)
+    write_json(osp.join(run_dir, 'settings.json'), settings)
     return link_backbone(weights, args.pretrain_cache)
 
 
@@ -275,9 +303,8 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
     config = CONFIGS[method]
     config_checksum = hashlib.sha256(
         Config.fromfile(osp.join(REPO_ROOT, config)).pretty_text.encode()).hexdigest()
-    if osp.isfile(metrics_file) and not args.force:
-        with open(metrics_file) as f:
-            result = json.load(f)
+    result = read_metrics(metrics_file) if osp.isfile(metrics_file) and not args.force else None
+    if result is not None:
         if (result['options'] == options and result['data_checksum'] == data['checksum']
                 and result.get('config_checksum') == config_checksum):
             log(f'{method} seed {seed}: reusing {metrics_file} (--force retrains)')
@@ -298,8 +325,7 @@ def train_and_test(method: str, seed: int, data: Dict, backbone: str,
                   checkpoint=checkpoint,
                   scalars=latest_scalars_file(run_dir), class_iou=tested_class_iou(run_dir),
                   train_seconds=train_seconds, total_seconds=time.time() - start)
-    with open(metrics_file, 'w') as f:
-        json.dump(result, f, indent=2)
+    write_json(metrics_file, result)
     log(f'{method} seed {seed}: done in {result["total_seconds"]:.0f} s')
     return result
 
@@ -363,10 +389,9 @@ def main(argv: Sequence[str] | None = None) -> Dict:
     log(f'{len(runs)} runs, {jobs} at a time (--jobs)')
     # The adversarial runs (about twice as long) start first, so that the slots finish together.
     order = sorted(range(len(runs)), key=lambda i: runs[i][1] in WITHOUT_DISCRIMINATOR)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each run is its own processes
-        futures = {i: pool.submit(train_and_test, runs[i][1], runs[i][0], data, backbone, args)
-                   for i in order}
-        results = [futures[i].result() for i in range(len(runs))]
+    ordered = RUNS.map(lambda i: train_and_test(runs[i][1], runs[i][0], data, backbone, args),
+                       order, [f'{runs[i][1]} seed {runs[i][0]}' for i in order], jobs)
+    results = [ordered[order.index(i)] for i in range(len(runs))]
     present = val_classes_present(data['roots']['target'])
     summary = summarise(results, args.methods, present)
     table = format_table(summary, present)
@@ -401,14 +426,17 @@ def main(argv: Sequence[str] | None = None) -> Dict:
     out['seconds'] = {'total': time.time() - begin,
                       'runs': {f'{r["method"]} seed {r["seed"]}': r['total_seconds']
                                for r in results}}
-    with open(osp.join(args.work_dir, 'results.txt'), 'w') as f:
-        f.write(table + '\n')
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(out, f, indent=2)
+    write_text_atomically(osp.join(args.work_dir, 'results.txt'), table + '\n')
+    write_json(osp.join(args.work_dir, 'results.json'), out)
     log('plots: ' + ', '.join(plots.values()))
     log(f'done in {time.time() - begin:.0f} s; table in {osp.join(args.work_dir, "results.txt")}')
     return out
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except (KeyboardInterrupt, RunsInterrupted) as stopped:
+        RUNS.stop()
+        log(str(stopped) if isinstance(stopped, RunsInterrupted) else 'interrupted by Ctrl-C')
+        raise SystemExit(130) from None

@@ -9,6 +9,7 @@ from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
 from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
+from mmseg_clan.utils.runner_values import check_runner_values
 from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp, load_tool_config
 
 
@@ -17,8 +18,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', action='store_true', default=False,
-        help='resume from the latest checkpoint in the work_dir automatically')
+        '--resume', nargs='?', const='auto', default=None, metavar='PATH',
+        help='resume from the latest checkpoint in the work dir, or from PATH if given (only '
+        'the work dir\'s own checkpoints are ever deleted)')
     parser.add_argument(
         '--amp', action='store_true', default=False,
         help='enable automatic-mixed-precision training (every optimizer of the model)')
@@ -41,12 +43,15 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    check_runner_values(cfg)  # iterations and learning rates in range
 
     if args.amp:
         enable_amp(cfg, args.amp_dtype)
         print_log('AMP training is enabled', logger='current', level=logging.INFO)
 
-    cfg.resume = args.resume
+    cfg.resume = args.resume is not None
+    if args.resume not in (None, 'auto'):
+        cfg.load_from = args.resume
     prepare_checkpoint_start(cfg)  # names the start checkpoint (or its absence); resume seed
     init_cpu_distributed(cfg, args.launcher)  # gloo on CPU-only hosts (mmengine needs CUDA)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

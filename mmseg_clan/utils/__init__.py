@@ -6,6 +6,7 @@ from .checkpoint import (
                          register_mmengine_safe_globals,
                          state_dict_mismatch,
 )
+from .checkpoint_config import install_checkpoint_config_guard
 from .distributed import init_cpu_distributed
 from .mmcv_ops_fallback import (
                                 CompiledOpUnavailableError,
@@ -16,7 +17,8 @@ from .model_unwrap import unwrap_model
 
 __all__ = [
     'CompiledOpUnavailableError', 'check_model_state_dict', 'checkpoint_state_dict',
-    'compiled_mmcv_ops_available', 'init_cpu_distributed', 'install_mmcv_ops_fallback',
+    'compiled_mmcv_ops_available', 'init_cpu_distributed', 'install_checkpoint_config_guard',
+    'install_mmcv_ops_fallback',
     'prepare_checkpoint_start', 'read_checkpoint', 'register_mmengine_safe_globals',
     'state_dict_mismatch', 'unwrap_model'
 ]

@@ -1,6 +1,7 @@
 """Durable file replacement: a reader sees the old file or the complete new one, never a part."""
 import os
 import os.path as osp
+import shutil
 
 TEMP_SUFFIX = '.writing'  # a file being written; renamed to its name without it when complete
 
@@ -22,6 +23,18 @@ def replace_durably(tmp_path: str, path: str) -> None:
     fsync_folder(osp.dirname(osp.abspath(path)))
 
 
+def write_failure(path: str, error: BaseException) -> OSError:
+    """An OSError naming ``path``, the cause and the free space of its disk (e.g. ENOSPC)."""
+    folder = osp.dirname(osp.abspath(path))
+    try:
+        free = f'{shutil.disk_usage(folder).free / 2**20:.1f} MiB free in {folder}'
+    except OSError:
+        free = f'free space of {folder} unknown'
+    return OSError(getattr(error, 'errno', None),
+                   f'cannot write {path} ({type(error).__name__}: {error}); {free}; the '
+                   'partial file was removed')
+
+
 def write_bytes_atomically(path: str, data: bytes, tmp_path: str | None = None) -> None:
     """Write ``data`` to ``tmp_path`` (default ``path`` + TEMP_SUFFIX), fsync it and rename it
     to ``path``; an interrupted write leaves the old file or the new one, never a part."""
@@ -31,6 +44,8 @@ def write_bytes_atomically(path: str, data: bytes, tmp_path: str | None = None) 
             f.write(data)
             f.flush()
         replace_durably(tmp_path, path)
+    except OSError as e:
+        raise write_failure(path, e) from e
     finally:
         if osp.exists(tmp_path):
             os.remove(tmp_path)

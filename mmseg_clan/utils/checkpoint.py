@@ -22,6 +22,7 @@ from torch import nn
 # HistoryBuffer pickles its statistics table as ``getattr(HistoryBuffer, name)``.
 HISTORY_BUFFER_METHODS = frozenset(('min', 'max', 'mean', 'current'))
 MAX_LISTED_KEYS = 8
+MIN_PRETRAINED_FIT = 0.5  # below this share of fitting keys a pretrained file is the wrong one
 CHECKPOINT_NUMBER = re.compile(r'_(\d+)\.pth$')  # iter_N.pth / epoch_N.pth
 
 
@@ -53,8 +54,12 @@ def register_mmengine_safe_globals() -> None:
 def read_checkpoint(filename: str) -> dict:
     """``torch.load`` a local checkpoint safely on CPU, naming the file if it is missing,
     unreadable (truncated, corrupted, not a checkpoint) or not a dict."""
-    if not osp.isfile(filename):
+    if osp.isdir(filename):
+        raise IsADirectoryError(f'checkpoint {filename} is a folder, not a checkpoint file')
+    if not osp.exists(filename):
         raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    if not osp.isfile(filename):
+        raise OSError(f'checkpoint {filename} is not a regular file (a device or a pipe?)')
     try:
         checkpoint = torch.load(filename, map_location='cpu', weights_only=True)
     except Exception as e:
@@ -124,6 +129,25 @@ def check_model_state_dict(model: nn.Module, state_dict: Mapping[str, torch.Tens
     return allowed_missing
 
 
+def check_pretrained_fit(module: nn.Module, state_dict: Mapping[str, torch.Tensor],
+                         source: str) -> str:
+    """Raise ValueError naming ``source``, the module and example keys when fewer than
+    MIN_PRETRAINED_FIT of the module's or of the file's keys fit (same name and shape);
+    returns the report of the few that do not ('' when all fit), for a warning."""
+    expected = module_shapes(module)
+    fitting = [k for k, shape in expected.items()
+               if k in state_dict and tuple(state_dict[k].shape) == tuple(shape)]
+    report = state_dict_mismatch(expected, state_dict)
+    share = min(len(fitting) / max(len(expected), 1), len(fitting) / max(len(state_dict), 1))
+    if share < MIN_PRETRAINED_FIT:
+        raise ValueError(
+            f'{source} does not fit {type(module).__name__}: {len(fitting)} of the module\'s '
+            f'{len(expected)} keys and of the file\'s {len(state_dict)} keys match (a checkpoint '
+            'of another model, or a whole model given for a part? use prefix=...):\n'
+            f'module keys: {listed(expected)}\nfile keys: {listed(state_dict)}\n{report}')
+    return report
+
+
 def load_checked_checkpoint(model: nn.Module, filename: str,
                             allowed_missing_prefixes: Sequence[str] = ()) -> dict:
     """Read ``filename`` safely, check that its weights fit ``model`` (except missing keys
@@ -147,31 +171,48 @@ def resumable_checkpoints(folder: str) -> list:
     return [osp.join(folder, name) for _, name in sorted(numbered, reverse=True)]
 
 
+def last_checkpoint_problem(named: str, work_dir: str) -> str | None:
+    """Why the path a work dir's ``last_checkpoint`` names is not one to resume from (a
+    relative path, missing, a folder, a device, outside the work dir), or None."""
+    if not osp.isabs(named):
+        return f'names the relative path {named!r}, not the absolute path of a checkpoint'
+    if osp.isdir(named):
+        return f'names the folder {named}, not a checkpoint file'
+    if not osp.exists(named):
+        return f'names {named}, which does not exist'
+    if not osp.isfile(named):
+        return f'names {named}, which is not a regular file (a device or a pipe?)'
+    if osp.realpath(osp.dirname(named)) != osp.realpath(work_dir):
+        return (f'names {named}, outside the work dir (another run\'s checkpoint, or the work '
+                f'dir was moved or copied; --resume {named} resumes from it explicitly)')
+    return None
+
+
 def find_resume_checkpoint(work_dir: str) -> Tuple[str, dict] | None:
-    """The checkpoint ``--resume`` continues from, read: the one ``last_checkpoint`` names;
-    if that file or its target is missing, the newest readable one there (with a warning);
-    None, with a warning that training starts from scratch, when there is none."""
+    """The checkpoint ``--resume`` continues from, read: the one ``last_checkpoint`` names if
+    it is a checkpoint file in ``work_dir``; else the newest readable one in ``work_dir`` (with
+    a warning saying why); None, with a warning that training starts from scratch, when there
+    is none."""
     save_file = osp.join(work_dir, 'last_checkpoint')
     named = None
     if osp.isfile(save_file):
         with open(save_file) as f:
             named = f.read().strip() or None
-    if named is not None and osp.isfile(named):
+    problem = None if named is None else last_checkpoint_problem(named, work_dir)
+    if named is not None and problem is None:
         return named, read_checkpoint(named)
-    folder = osp.dirname(named) if named else work_dir
-    reason = (f'{save_file} names {named}, which does not exist' if named else
-              f'{work_dir} has no last_checkpoint file')
-    for path in resumable_checkpoints(folder):
+    reason = f'{save_file} {problem}' if named else f'{work_dir} has no last_checkpoint file'
+    for path in resumable_checkpoints(work_dir):
         try:
             checkpoint = read_checkpoint(path)
         except RuntimeError as e:
             print_log(f'--resume: skipped {path}: {e}', logger='current', level=logging.WARNING)
             continue
         print_log(f'--resume: {reason}; resuming from {path}, the newest readable checkpoint in '
-                  f'{folder}', logger='current', level=logging.WARNING)
+                  f'{work_dir}', logger='current', level=logging.WARNING)
         return path, checkpoint
     if named is not None:
-        raise FileNotFoundError(f'--resume: {reason}, and {folder} holds no other readable '
+        raise FileNotFoundError(f'--resume: {reason}, and {work_dir} holds no other readable '
                                 'checkpoint to resume from')
     state = 'does not exist' if not osp.isdir(work_dir) else 'holds no checkpoint'
     print_log(f'--resume: nothing to resume, the work dir {work_dir} {state} (no '

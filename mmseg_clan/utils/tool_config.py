@@ -12,6 +12,7 @@ from .config_checks import (
 )
 
 AMP_WRAPPER = 'AmpOptimWrapper'
+CHECKPOINT_CHECK_HOOK = 'TrainingGuardHook'  # its after_load_checkpoint checks the weights
 
 
 def _is_optim_wrapper_cfg(cfg: object) -> bool:
@@ -40,6 +41,14 @@ def enable_amp(cfg: Config, dtype: str | None = None) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
         if dtype is not None:
             wrapper['dtype'] = dtype
+
+
+def require_checkpoint_check(cfg: Config) -> None:
+    """Add TrainingGuardHook to ``cfg.custom_hooks`` unless there, so a loaded checkpoint is
+    checked against the model whatever hooks the config has (e.g. an upstream mmseg one)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(hook.get('type') == CHECKPOINT_CHECK_HOOK for hook in hooks):
+        cfg.custom_hooks = hooks + [dict(type=CHECKPOINT_CHECK_HOOK)]
 
 
 class ConfigOptionsAction(DictAction):
@@ -100,6 +109,8 @@ def load_tool_config(config: str, launcher: str, cfg_options: dict | None,
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    if osp.exists(cfg.work_dir) and not osp.isdir(cfg.work_dir):
+        raise NotADirectoryError(f'work dir {cfg.work_dir} is a file, not a folder')
     return cfg
 
 

@@ -59,16 +59,6 @@ def val_dataset(root):
     return DATASETS.build(cfg)
 
 
-@pytest.fixture
-def gta(tmp_path):
-    return make_fake_gta(tmp_path / 'gta', n=2, convert=True)
-
-
-@pytest.fixture
-def cityscapes(tmp_path):
-    return make_fake_cityscapes(tmp_path / 'cityscapes', splits=('val', ), n=1, convert=True)
-
-
 def val_label(root):
     return root / 'gtFine' / 'val' / 'fakevalcity' / f'{VAL_NAME}_gtFine_labelTrainIds.png'
 

@@ -21,6 +21,21 @@ SIZE_MISMATCH_POLICIES = ('resize', 'exclude', 'error')
 MAX_LISTED = 10
 
 
+def escaped(text: str) -> str:
+    """``text`` printable as UTF-8: bytes of a non-UTF-8 file name (held by Python as
+    surrogate escapes) shown as ``\\xNN``; other text unchanged."""
+    return text.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')
+
+
+def has_utf8_name(path: str) -> bool:
+    """Whether ``path`` is valid UTF-8 (it can be written to a UTF-8 sample list)."""
+    try:
+        path.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass
 class FileResult:
     """Outcome of converting one sample."""
@@ -79,7 +94,7 @@ class ConversionSummary:
             lines += [f'  {title}: {message}' for message in messages[:MAX_LISTED]]
             if len(messages) > MAX_LISTED:
                 lines.append(f'  ... and {len(messages) - MAX_LISTED} more ({title})')
-        return '\n'.join(lines)
+        return escaped('\n'.join(lines))
 
 
 def run_parallel(worker: Callable[[str], FileResult], tasks: List[str],

@@ -13,6 +13,8 @@ from .common import (
     SIZE_MISMATCH_POLICIES,
     ConversionSummary,
     FileResult,
+    escaped,
+    has_utf8_name,
     image_size,
     read_train_id_label,
     require_dir,
@@ -49,7 +51,11 @@ def convert_source_dataset(root: str, img_dir: str, label_dir: str,
     worker = partial(_convert_sample, img_root=img_root, label_root=label_root,
                      read_label_ids=read_label_ids, id_to_train_id=id_to_train_id,
                      num_ids=num_ids, size_mismatch=size_mismatch)
-    results = run_parallel(worker, names, nproc)
+    odd_names = [FileResult(escaped(name), 'bad', (
+        f'{escaped(osp.join(img_root, name))}.png: the file name is not valid UTF-8 (shown '
+        'escaped); rename it to list the sample')) for name in names if not has_utf8_name(name)]
+    results = run_parallel(worker, [name for name in names if has_utf8_name(name)],
+                           nproc) + odd_names
     write_source_index(root, results)
     summary = ConversionSummary.from_results(results)
     summary.warnings = warnings

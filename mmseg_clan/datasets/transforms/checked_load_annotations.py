@@ -14,8 +14,8 @@ class CheckedLoadAnnotations(LoadAnnotations):
 
     The label must decode to an 8-bit single-channel image (no modulo-256 of 16-bit PNGs, no
     RGB labels), hold only the ids ``0..num_classes-1`` and ``ignore_index`` (after the
-    dataset's ``reduce_zero_label`` and ``label_map``), and have the size of the original
-    image (``ori_shape``, when an image was loaded before it).
+    dataset's ``reduce_zero_label`` and ``label_map``) with at least one class pixel, and have
+    the size of the original image (``ori_shape``, when an image was loaded before it).
 
     Args:
         num_classes (int): number of classes of the dataset; 19 Cityscapes train ids (mmseg's
@@ -64,6 +64,10 @@ class CheckedLoadAnnotations(LoadAnnotations):
         problem = describe_invalid_train_ids(label, self.num_classes, self.ignore_index)
         if problem:
             raise ValueError(f'label {path}: {problem}')
+        if (label == self.ignore_index).all():
+            raise ValueError(f'label {path}: no valid pixel, every pixel is the ignore index '
+                             f'{self.ignore_index} (a NaN loss in training, no mIoU in '
+                             'evaluation); wrong label_map or unconverted labels?')
         results['gt_seg_map'] = label
         results['seg_fields'].append('gt_seg_map')
 

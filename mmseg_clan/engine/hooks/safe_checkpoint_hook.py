@@ -8,7 +8,13 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
-from ...utils.atomic_file import TEMP_SUFFIX, replace_durably, write_text_atomically
+from ...models.segmentors.nonfinite_guard import nonfinite_parameters
+from ...utils.atomic_file import (
+    TEMP_SUFFIX,
+    replace_durably,
+    write_failure,
+    write_text_atomically,
+)
 from ...utils.model_unwrap import unwrap_model
 
 
@@ -21,6 +27,7 @@ class SafeCheckpointHook(CheckpointHook):
     """
 
     def before_train(self, runner) -> None:
+        self._forget_other_folders_checkpoints(runner)
         super().before_train(runner)
         backend = getattr(self.file_backend, 'client', self.file_backend)
         if not isinstance(backend, LocalBackend):
@@ -31,6 +38,33 @@ class SafeCheckpointHook(CheckpointHook):
                 self._remove_interrupted_writes(runner, folder)
             if self.max_keep_ckpts > 0 and self.keep_ckpt_ids and osp.isdir(self.out_dir):
                 self._remove_untracked_outdated(runner)
+
+    def _checkpoint_folder(self, runner) -> str:
+        """The folder this hook saves to (mmengine: ``out_dir/<work dir name>`` or work dir)."""
+        if self.out_dir is None or self.out_dir == runner.work_dir:
+            return runner.work_dir
+        return osp.join(self.out_dir, osp.basename(runner.work_dir.rstrip(osp.sep)))
+
+    def _forget_other_folders_checkpoints(self, runner) -> None:
+        """Drop the kept- and best-checkpoint records of a checkpoint resumed from another
+        folder (another run, or this work dir before a move): they name none of this folder's
+        files, and mmengine would delete this folder's checkpoints by their numbers."""
+        info = runner.message_hub.runtime_info
+        saved_as = info.get('last_ckpt')
+        folder = self._checkpoint_folder(runner)
+        if saved_as is None or osp.realpath(osp.dirname(saved_as)) == osp.realpath(folder):
+            return
+        dropped = [key for key in list(info) if key == 'keep_ckpt_ids'
+                   or key.startswith('best_ckpt')]
+        for key in dropped:
+            info.pop(key)
+        runner.logger.warning(
+            f'SafeCheckpointHook: the resumed checkpoint was saved as {saved_as}, outside '
+            f'{folder}; its records {dropped} of kept and best checkpoints are dropped, so '
+            'no checkpoint is deleted by them')
+
+    def _in_checkpoint_folder(self, path: str) -> bool:
+        return osp.realpath(osp.dirname(path)) == osp.realpath(self.out_dir)
 
     @staticmethod
     def _remove_interrupted_writes(runner, folder: str) -> None:
@@ -63,20 +97,41 @@ class SafeCheckpointHook(CheckpointHook):
             'weights the run started from')
         return True
 
+    @staticmethod
+    def _check_finite_weights(runner, what: str) -> None:
+        """Refuse to save (or name as resume point) weights holding NaN or Inf."""
+        names = nonfinite_parameters(unwrap_model(runner.model))
+        if names:
+            raise FloatingPointError(
+                f'SafeCheckpointHook: {what} not saved: parameters {", ".join(names[:8])} '
+                f'({len(names)} in all) are non-finite; the previous checkpoint stays the '
+                'resume point')
+
     def _save_checkpoint(self, runner) -> None:
         step = runner.epoch + 1 if self.by_epoch else runner.iter + 1
         if not self._no_update_yet(runner, self.filename_tmpl.format(step)):
+            self._check_finite_weights(runner, self.filename_tmpl.format(step))
             super()._save_checkpoint(runner)
 
     def _write(self, runner, filename: str, **kwargs) -> None:
-        """Save a checkpoint to ``filename`` + TEMP_SUFFIX, then fsync and rename it."""
-        runner.save_checkpoint(self.out_dir, filename + TEMP_SUFFIX, self.file_client_args,
-                               backend_args=self.backend_args, **kwargs)
-        if is_main_process():
-            path = self.file_backend.join_path(self.out_dir, filename)
-            replace_durably(path + TEMP_SUFFIX, path)
+        """Save a checkpoint to ``filename`` + TEMP_SUFFIX, then fsync and rename it; a failed
+        write (e.g. a full disk) removes the partial file and names the path and free space."""
+        path = self.file_backend.join_path(self.out_dir, filename)
+        try:
+            runner.save_checkpoint(self.out_dir, filename + TEMP_SUFFIX, self.file_client_args,
+                                   backend_args=self.backend_args, **kwargs)
+            if is_main_process():
+                replace_durably(path + TEMP_SUFFIX, path)
+        except (OSError, RuntimeError) as e:  # torch's zip writer reports ENOSPC as RuntimeError
+            if osp.exists(path + TEMP_SUFFIX):
+                os.remove(path + TEMP_SUFFIX)
+            raise write_failure(path, e) from e
 
     def _remove(self, runner, path: str) -> None:
+        if not self._in_checkpoint_folder(path):
+            runner.logger.warning(f'SafeCheckpointHook: kept {path}: it is outside {self.out_dir}'
+                                  ', and only that folder\'s outdated checkpoints are deleted')
+            return
         if self.file_backend.isfile(path):
             self.file_backend.remove(path)
         elif self.file_backend.isdir(path):  # checkpoints saved by deepspeed are directories
@@ -110,6 +165,7 @@ class SafeCheckpointHook(CheckpointHook):
     def _save_best_checkpoint(self, runner, metrics) -> None:
         if not self.save_best or self._no_update_yet(runner, 'best checkpoint'):
             return
+        self._check_finite_weights(runner, 'best checkpoint')
         if self.by_epoch:
             cur_type, cur_time = 'epoch', runner.epoch
         else:

@@ -94,6 +94,10 @@ class UDAIoUMetric(IoUMetric):
             raise ValueError(f'{name}: label size {tuple(label.shape)} differs from the '
                              f'prediction size {tuple(pred.shape)} (image '
                              f'{data_sample.get("img_path")})')
+        if (label == self.ignore_index).all():
+            raise ValueError(f'{name}: no valid pixel, every label pixel is the ignore index '
+                             f'{self.ignore_index} (image {data_sample.get("img_path")}); the '
+                             'mIoU would be NaN')
         unknown = (label != self.ignore_index) & ((label < 0) | (label >= num_classes))
         if unknown.any():
             ids = torch.unique(label[unknown]).tolist()

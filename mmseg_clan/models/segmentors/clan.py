@@ -18,6 +18,7 @@ from .batch_geometry import (
     target_forward_inputs,
     target_geometry,
 )
+from .clan_hyperparameters import check_clan_hyperparameters
 from .clan_schedule import adaptive_weighting_active, check_progress, damping
 from .clan_step import StepOutputs, TermBackward, forward_backward, set_requires_grad
 from .nonfinite_guard import NonFiniteGuard, NonFiniteLossError
@@ -79,6 +80,8 @@ class CLAN(EncoderDecoder):
         super().__init__(backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
                          data_preprocessor, pretrained, init_cfg)
         self._check_components(auxiliary_head, use_weight_loss)
+        check_clan_hyperparameters(lambda_adv, lambda_weight, lambda_local, adaptive_eps,
+                                   preheat_iters)
         if discriminator is not None:
             self.discriminator = MODELS.build(discriminator)
             disc_classes = getattr(self.discriminator, 'num_classes', None)
@@ -177,6 +180,7 @@ class CLAN(EncoderDecoder):
         if self.nonfinite_guard.step_is_finite(backward.terms, wrappers, self.train_iter):
             for wrapper in wrappers:
                 wrapper.step()
+            self.nonfinite_guard.check_updated_parameters(self, self.train_iter)
             self.applied_updates += 1
         for wrapper in wrappers:
             wrapper.zero_grad()

@@ -1,11 +1,13 @@
-"""Guard against NaN/Inf loss terms and gradients of a training step, with bounded skips."""
+"""Guard against NaN/Inf loss terms, gradients, learning rates and updated parameters of a
+training step, with bounded skips."""
 import logging
+import math
 from typing import List, Sequence, Tuple
 
 import torch
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper
-from torch import Tensor
+from torch import Tensor, nn
 
 NONFINITE_POLICIES = ('raise', 'skip')
 
@@ -33,6 +35,27 @@ def first_nonfinite(terms: Sequence[Tuple[str, Tensor]], wrappers: Sequence) -> 
     return None if not grads or finite[-1] else 'non-finite gradients'
 
 
+def nonfinite_learning_rate(wrappers: Sequence) -> str | None:
+    """Description of the first non-finite learning rate of ``wrappers``' optimisers, or None."""
+    for wrapper in wrappers:
+        for index, group in enumerate(wrapper.optimizer.param_groups):
+            if not math.isfinite(float(group['lr'])):
+                return (f'non-finite learning rate lr={float(group["lr"])} '
+                        f'({type(wrapper.optimizer).__name__} param group {index})')
+    return None
+
+
+def nonfinite_parameters(module: nn.Module) -> List[str]:
+    """Names of ``module``'s parameters holding NaN or Inf (one host synchronisation)."""
+    named = [(name, p) for name, p in module.named_parameters() if p.is_floating_point()]
+    if not named:
+        return []
+    norms = torch._foreach_norm([p.detach().float() for _, p in named])
+    if torch.isfinite(torch.stack(norms)).all():
+        return []
+    return [name for name, p in named if not torch.isfinite(p.detach()).all()]
+
+
 class NonFiniteGuard:
     """Decides what a step with a non-finite term does: ``policy='raise'`` raises; ``'skip'``
     skips it with a warning and raises once ``max_consecutive_skips`` steps in a row or
@@ -55,7 +78,13 @@ class NonFiniteGuard:
     def step_is_finite(self, terms: List[Tuple[str, Tensor]], wrappers: Sequence,
                        train_iter: int | None) -> bool:
         """True when every term and gradient is finite; False for a step to skip; raises
-        NonFiniteLossError by the policy and the limits."""
+        NonFiniteLossError by the policy and the limits, and always for a non-finite learning
+        rate (the update would make the parameters non-finite)."""
+        learning_rate = nonfinite_learning_rate(wrappers)
+        if learning_rate is not None:
+            raise NonFiniteLossError(f'CLAN: {learning_rate} at iteration {train_iter}; the '
+                                     'update is not applied (check optim_wrapper and '
+                                     'param_scheduler)')
         problem = first_nonfinite(terms, wrappers)
         if problem is None:
             self.consecutive_skips = 0
@@ -75,3 +104,13 @@ class NonFiniteGuard:
         print_log(f'{message}: step skipped ({self.consecutive_skips} in a row, '
                   f'{self.total_skips} in all)', logger='current', level=logging.WARNING)
         return False
+
+    @staticmethod
+    def check_updated_parameters(module: nn.Module, train_iter: int | None) -> None:
+        """Raise NonFiniteLossError naming the parameters an optimiser update made non-finite."""
+        names = nonfinite_parameters(module)
+        if names:
+            raise NonFiniteLossError(
+                f'CLAN: parameters became non-finite after the optimiser update at iteration '
+                f'{train_iter}: {", ".join(names[:8])}{" ..." if len(names) > 8 else ""} '
+                f'({len(names)} in all); nothing of this step is saved')
