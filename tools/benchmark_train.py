@@ -249,7 +249,7 @@ def benchmark(args: argparse.Namespace) -> dict:
             raise KeyError(f'{args.config}: benchmark_train needs `{key}` in the config')
     model, optim_wrapper = build_model_and_optimizers(cfg, device)
     max_iters = cfg.get('train_cfg', {}).get('max_iters', 100000)
-    train_iter = model.preheat_iters + 1 if args.train_iter is None else args.train_iter
+    train_iter = model.weights.preheat_iters + 1 if args.train_iter is None else args.train_iter
     model.set_train_progress(train_iter, max_iters)
     num_classes = model.decode_head.out_channels
     generator = torch.Generator().manual_seed(args.seed)
