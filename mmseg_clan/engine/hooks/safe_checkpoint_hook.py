@@ -8,6 +8,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
+from ...models.segmentors import CountsAppliedUpdates
 from ...utils.atomic_file import TEMP_SUFFIX, replace_durably, write_text_atomically
 from ...utils.model_unwrap import unwrap_model
 
@@ -55,7 +56,8 @@ class SafeCheckpointHook(CheckpointHook):
 
     def _no_update_yet(self, runner, what: str) -> bool:
         """True (with a warning) when the model says it has applied no optimiser update."""
-        if getattr(unwrap_model(runner.model), 'applied_updates', None) != 0:
+        model = unwrap_model(runner.model)
+        if not isinstance(model, CountsAppliedUpdates) or model.applied_updates != 0:
             return False
         runner.logger.warning(
             f'SafeCheckpointHook: {what} not saved: the model has applied no optimiser update '

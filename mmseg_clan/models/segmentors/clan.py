@@ -11,6 +11,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
+from ..decode_heads.clan_head import CLANHead
 from .batch_geometry import (
     SourceGeometry,
     TargetGeometry,
@@ -106,11 +107,11 @@ class CLAN(EncoderDecoder):
         """Refuse configurations the CLAN training step cannot run."""
         if auxiliary_head is not None:
             raise ValueError('CLAN: auxiliary_head is not supported by the CLAN training step')
-        for method in ('classifier_losses', 'discrepancy_parameters', 'upsample'):
-            if not hasattr(self.decode_head, method):
-                raise TypeError(f'CLAN: decode_head must be a CLAN head with {method} (e.g. '
-                                f'DualASPPV2Head), got {type(self.decode_head).__name__}')
-        if use_weight_loss and getattr(self.decode_head, 'num_classifiers', 1) != 2:
+        if not isinstance(self.decode_head, CLANHead):
+            raise TypeError('CLAN: decode_head must be a CLANHead (num_classifiers, classifier_'
+                            'losses, upsample, discrepancy_parameters; e.g. DualASPPV2Head), got '
+                            f'{type(self.decode_head).__name__}')
+        if use_weight_loss and self.decode_head.num_classifiers != 2:
             raise ValueError('CLAN: use_weight_loss=True needs decode_head.num_classifiers=2')
         preprocessor = self.data_preprocessor
         if getattr(preprocessor, 'size', None) is None and getattr(

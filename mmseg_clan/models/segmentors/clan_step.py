@@ -16,6 +16,7 @@ from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 from ...utils import unwrap_model
+from ..decode_heads.clan_head import CLANHead
 from ..losses import adversarial_bce_loss, alignment_map, at_least_fp32, weight_discrepancy_loss
 from ..utils import fuse_logits
 from .batch_geometry import (
@@ -93,7 +94,7 @@ def discriminate(discriminator: nn.Module, probs: Tensor, size: Tuple[int, int],
                   warning=False)
 
 
-def segmentation_step(head: nn.Module, source_logits: List[Tensor], source: SourceGeometry,
+def segmentation_step(head: CLANHead, source_logits: List[Tensor], source: SourceGeometry,
                       backward: Backward) -> Tuple[Dict[str, Tensor], Tensor]:
     """Segmentation loss of every classifier of ``head`` on the source labels; returns its log
     values and the detached fused source probabilities at label size (D's input)."""
@@ -129,7 +130,7 @@ def adversarial_step(discriminator: nn.Module, groups: List[TargetGroup],
     return loss.detach(), [p.detach() for p in probs], [d.detach() for d in disc_logits]
 
 
-def weight_discrepancy_step(head: nn.Module, factor: float,
+def weight_discrepancy_step(head: CLANHead, factor: float,
                             backward: Backward) -> Tuple[Tensor, Tensor]:
     """``factor`` (2 * lambda_weight * damping) times cos(W1, W2) + 1 of the two classifiers;
     returns the detached loss and cos(W1, W2)."""
@@ -139,7 +140,7 @@ def weight_discrepancy_step(head: nn.Module, factor: float,
     return loss.detach(), discrepancy.detach() - 1.0
 
 
-def classifier_cosine(head: nn.Module) -> Tensor | None:
+def classifier_cosine(head: CLANHead) -> Tensor | None:
     """cos(W1, W2) of a two-classifier head without a gradient (None with one classifier)."""
     if head.num_classifiers != 2:
         return None
@@ -182,7 +183,8 @@ def backward_terms(head: nn.Module, discriminator: nn.Module | None, weights: CL
                    discriminator_pass: NetworkPass) -> StepOutputs:
     """Forward and backward of the four terms on lazily computed features (the source graph
     is freed before the target forward); the loss math runs in at least fp32, and D is
-    trainable again afterwards, also when a term fails. ``head`` may be DDP-wrapped;
+    trainable again afterwards, also when a term fails. ``head`` is a
+    :class:`~..decode_heads.CLANHead`, possibly DDP-wrapped;
     ``target_features()`` returns the feature list of each input of
     :func:`~.batch_geometry.target_forward_inputs`."""
     set_requires_grad(discriminator, False)
