@@ -220,7 +220,7 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     import torch
     from mmengine.config import Config
 
-    from mmseg_clan.toy.benchmark import data_checksum, sample_files
+    from mmseg_clan.toy.data_writer import data_checksum, sample_files
     from mmseg_clan.utils import checkpoint_state_dict, read_checkpoint
     corpus = [f for i in range(data['params']['num_pretrain'])
               for f in sample_files('pretrain', i)]
