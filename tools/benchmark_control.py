@@ -12,7 +12,10 @@ from typing import List
 
 import mmseg
 import torch
-from benchmark_train import (
+from mmengine.config import Config
+
+import mmseg_clan  # noqa: F401  (must precede mmseg's models: installs the mmcv.ops fallback)
+from mmseg_clan.benchmark import (
     AMP_DTYPES,
     PRECISIONS,
     build_model_and_optimizers,
@@ -28,9 +31,6 @@ from benchmark_train import (
     time_iterations,
     timing_stats,
 )
-from mmengine.config import Config
-
-import mmseg_clan  # noqa: F401  (must precede mmseg's models: installs the mmcv.ops fallback)
 from mmseg_clan.utils.config_checks import check_cfg_options
 from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
 
