@@ -31,8 +31,8 @@ from mmseg_clan.benchmark import (
     time_iterations,
     timing_stats,
 )
-from mmseg_clan.utils.config_checks import check_cfg_options
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
+from mmseg_clan.cli.config_checks import check_cfg_options
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, enable_amp
 
 # mmseg's config, shipped inside the mmsegmentation package (.mim/configs)
 STOCK_CONFIG = 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'

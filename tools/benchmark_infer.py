@@ -29,8 +29,8 @@ from mmseg_clan.benchmark import (
     set_precision,
     time_iterations,
 )
-from mmseg_clan.utils.config_checks import check_cfg_options
-from mmseg_clan.utils.tool_config import ConfigOptionsAction
+from mmseg_clan.cli.config_checks import check_cfg_options
+from mmseg_clan.cli.tool_config import ConfigOptionsAction
 
 
 def baseline_predict(model, images: Tensor, output_size: List[int]) -> List[Tensor]:

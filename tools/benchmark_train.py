@@ -29,8 +29,8 @@ from mmseg_clan.benchmark import (
     time_iterations,
     timing_stats,
 )
-from mmseg_clan.utils.config_checks import check_cfg_options
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
+from mmseg_clan.cli.config_checks import check_cfg_options
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, enable_amp
 
 
 def parse_args(argv: List[str] | None = None) -> argparse.Namespace:

@@ -7,8 +7,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 from mmseg_clan.utils import prepare_checkpoint_start
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 
 
 def parse_args() -> argparse.Namespace:
