@@ -35,10 +35,10 @@ class CLAN(EncoderDecoder):
     ``discriminator=None`` gives a source-only model. One training iteration::
 
      train_step(data, optim_wrapper)
-      |-> forward_backward: data_preprocessor(source, target)    # -> batch_geometry
-      |-> forward_backward_on_features: step_schedule(weights, it, T)  # clan_schedule
-      |-> backward_terms(head, D, weights, schedule, ...)        # clan_step, D frozen
-      |    |-> extract_feat(source) -> decode_head: z1_s, z2_s
+      |-> forward_backward(data): data_preprocessor(source, target)     # -> batch_geometry
+      |    -> forward_backward_on_features: step_schedule(weights, it, T)  # clan_schedule
+      |    -> backward_terms(head, D, weights, schedule, generator and D passes)  # clan_step
+      |    |-> (D frozen) extract_feat(source) -> decode_head: z1_s, z2_s
       |    |-> segmentation_step: FL(z1_s, y) + FL(z2_s, y)       -> generator backward
       |    |-> extract_feat(target) -> decode_head -> upsample to the nominal size: z1_t, z2_t
       |    |-> adversarial_step: M = 1 - cos(p1, p2); D(softmax(z1_t + z2_t)):
