@@ -7,17 +7,15 @@ from typing import Any, Iterable, List
 
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import FlexibleRunner, Runner
 
-# Top-level keys read by mmengine 0.10.7 (Runner.from_cfg / FlexibleRunner.from_cfg, and
-# Runner's own self.cfg.get) and by the tools (tools/train.py, tools/test.py, mmengine Config).
-RUNNER_KEYS = frozenset((
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler', 'val_evaluator',
-    'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from', 'resume',
-    'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
-    'randomness', 'experiment_name', 'strategy', 'compile',
-    'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'activation_checkpointing',
-    'efficient_conv_bn_eval'))
+# Top-level keys the runners take (Runner / FlexibleRunner.__init__ arguments, as from_cfg
+# passes them) and those Runner reads with its own self.cfg.get, and the tools' keys.
+RUNNER_KEYS = frozenset(
+    set(inspect.signature(Runner.__init__).parameters)
+    | set(inspect.signature(FlexibleRunner.__init__).parameters)
+    | {'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'activation_checkpointing',
+       'efficient_conv_bn_eval'}) - {'self', 'cfg'}
 TOOL_KEYS = frozenset(('runner_type', 'tta_model', 'tta_pipeline', 'custom_imports'))
 KNOWN_TOP_LEVEL_KEYS = RUNNER_KEYS | TOOL_KEYS
 # A top-level key this close to a known one (difflib ratio and edit count) is reported as a

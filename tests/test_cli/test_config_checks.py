@@ -1,5 +1,10 @@
-"""The typo check of top-level config keys counts edits with difflib."""
-from mmseg_clan.cli.config_checks import KNOWN_TOP_LEVEL_KEYS, edit_count, likely_typo
+"""The typo check of top-level config keys: known keys from the installed runners, edits counted
+with difflib."""
+import inspect
+
+from mmengine.runner import Runner
+
+from mmseg_clan.cli.config_checks import KNOWN_TOP_LEVEL_KEYS, RUNNER_KEYS, edit_count, likely_typo
 
 
 def test_edit_count_counts_inserted_deleted_and_replaced_characters():
@@ -15,3 +20,9 @@ def test_likely_typo_names_the_runner_key_only_within_two_edits():
     assert likely_typo('param_schedular', KNOWN_TOP_LEVEL_KEYS) == 'param_scheduler'
     assert likely_typo('my_max_iters', KNOWN_TOP_LEVEL_KEYS) is None
     assert likely_typo('val_pipeline', KNOWN_TOP_LEVEL_KEYS) is None  # mmseg helper, exempt
+
+
+def test_runner_keys_come_from_the_installed_runners():
+    assert set(inspect.signature(Runner.__init__).parameters) - {'self', 'cfg'} <= RUNNER_KEYS
+    assert {'strategy', 'compile', 'sync_bn', 'model_wrapper_cfg'} <= RUNNER_KEYS
+    assert not {'self', 'cfg', 'max_iters'} & RUNNER_KEYS
