@@ -3,6 +3,7 @@
 Pretrained init is switched off (nothing downloads here) and image sizes are scaled down; the
 same configs with init enabled are what users run.
 """
+import ast
 import copy
 from pathlib import Path
 
@@ -79,6 +80,29 @@ def tiny_run_config(config_path: Path, data_roots: dict, work_dir: Path) -> Conf
             hook['interval'] = 1  # debug maps and panel computed in the one training iteration
     cfg.work_dir = str(work_dir)
     return cfg
+
+
+def _bases(config_path: Path) -> list:
+    """The files that ``config_path``'s ``_base_`` names (resolved against its folder)."""
+    for node in ast.parse(config_path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            names = ast.literal_eval(node.value)
+            return [(config_path.parent / name).resolve()
+                    for name in ([names] if isinstance(names, str) else names)]
+    return []
+
+
+def test_every_base_file_is_used_by_a_config():
+    used, queue = set(), [p.resolve() for p in CONFIGS]
+    while queue:
+        for base in _bases(queue.pop()):
+            if base not in used:
+                used.add(base)
+                queue.append(base)
+    bases = {p.resolve() for p in (REPO_ROOT / 'configs' / '_base_').rglob('*.py')}
+    assert sorted(str(p.relative_to(REPO_ROOT)) for p in bases - used) == []
+    assert _bases(REPO_ROOT / 'configs' / 'clan_gta2city.py')  # the parser finds _base_ lists
 
 
 def test_configs_are_found():

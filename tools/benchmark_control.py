@@ -12,7 +12,10 @@ from typing import List
 
 import mmseg
 import torch
-from benchmark_train import (
+from mmengine.config import Config
+
+import mmseg_clan  # noqa: F401  (must precede mmseg's models: installs the mmcv.ops fallback)
+from mmseg_clan.benchmark import (
     AMP_DTYPES,
     PRECISIONS,
     build_model_and_optimizers,
@@ -28,11 +31,8 @@ from benchmark_train import (
     time_iterations,
     timing_stats,
 )
-from mmengine.config import Config
-
-import mmseg_clan  # noqa: F401  (must precede mmseg's models: installs the mmcv.ops fallback)
-from mmseg_clan.utils.config_checks import check_cfg_options
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp
+from mmseg_clan.cli.config_checks import check_cfg_options
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, enable_amp
 
 # mmseg's config, shipped inside the mmsegmentation package (.mim/configs)
 STOCK_CONFIG = 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'

@@ -30,7 +30,6 @@ from typing import Callable, Dict, List
 import cv2
 import numpy as np
 import torch
-from benchmark_train import device_name, print_report
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
@@ -38,6 +37,7 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 import mmseg_clan  # noqa: F401  (registers the datasets and transforms)
+from mmseg_clan.benchmark import device_name, print_report
 from mmseg_clan.datasets.conversion.gta import convert_gta
 from mmseg_clan.datasets.label_maps import CITYSCAPES_ID_TO_TRAIN_ID
 

@@ -12,7 +12,11 @@ from typing import Callable, List
 
 import torch
 import torch.nn.functional as F
-from benchmark_train import (
+from mmengine.config import Config
+from torch import Tensor
+
+import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.benchmark import (
     build_model_and_optimizers,
     compile_cfg,
     device_argument,
@@ -25,12 +29,8 @@ from benchmark_train import (
     set_precision,
     time_iterations,
 )
-from mmengine.config import Config
-from torch import Tensor
-
-import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils.config_checks import check_cfg_options
-from mmseg_clan.utils.tool_config import ConfigOptionsAction
+from mmseg_clan.cli.config_checks import check_cfg_options
+from mmseg_clan.cli.tool_config import ConfigOptionsAction
 
 
 def baseline_predict(model, images: Tensor, output_size: List[int]) -> List[Tensor]:

@@ -7,13 +7,13 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils import prepare_checkpoint_start
-from mmseg_clan.utils.tool_config import (
+from mmseg_clan.cli.tool_config import (
     ConfigOptionsAction,
     describe_dataset,
     load_tool_config,
     require_checkpoint_check,
 )
+from mmseg_clan.utils import prepare_checkpoint_start
 
 
 def parse_args() -> argparse.Namespace:

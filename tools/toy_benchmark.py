@@ -249,7 +249,7 @@ def pretrain_backbone(args: argparse.Namespace, data: Dict) -> str:
     """Pretrain the shared backbone on the pretraining corpus once; path of its weights."""
     import torch
 
-    from mmseg_clan.toy.benchmark import data_checksum, sample_files
+    from mmseg_clan.toy.data_writer import data_checksum, sample_files
     from mmseg_clan.utils import checkpoint_state_dict, read_checkpoint
     corpus = [f for i in range(data['params']['num_pretrain'])
               for f in sample_files('pretrain', i)]

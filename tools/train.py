@@ -8,9 +8,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, enable_amp, load_tool_config
 from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
 from mmseg_clan.utils.runner_values import check_runner_values
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, enable_amp, load_tool_config
 
 
 def parse_args() -> argparse.Namespace:

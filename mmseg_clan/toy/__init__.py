@@ -1,5 +1,5 @@
 """Procedural toy street scenes with a designed per-class domain shift (tools/toy_benchmark.py)."""
-from .benchmark import META_FILE, SHIFT_FILE, generate_toy_benchmark
+from .data_writer import META_FILE, SHIFT_FILE, generate_toy_benchmark
 from .labels import TRAIN_ID_NAMES
 from .styles import TARGET_CLASS_SHIFT, random_class_shift
 

@@ -9,9 +9,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, load_tool_config
 from mmseg_clan.models.losses.alignment_map import alignment_map
 from mmseg_clan.utils.checkpoint import load_checked_checkpoint
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, load_tool_config
 
 
 def class_mean_alignment(config_file: str, options: Sequence[str],

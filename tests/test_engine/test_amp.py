@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 
 import mmseg_clan  # noqa: F401
-from mmseg_clan.utils.tool_config import enable_amp
+from mmseg_clan.cli.tool_config import enable_amp
 from tests.test_models.test_clan_builders import (
     build_tiny_clan,
     fake_domain_batch,

@@ -16,8 +16,8 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 import mmseg_clan  # noqa: F401
-from mmseg_clan.utils.config_checks import warn_top_level_typos
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
+from mmseg_clan.cli.config_checks import warn_top_level_typos
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta
 
 init_default_scope('mmseg')

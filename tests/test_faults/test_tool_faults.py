@@ -1,8 +1,6 @@
 """Faults in the benchmark tools' arguments and in training steps: each gives its exact outcome."""
 import logging
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,12 +14,11 @@ from tests.test_models.test_clan_builders import (
     fake_domain_batch,
     optim_wrapper_cfg,
 )
+from tests.tool_modules import load_tool
 
-TOOLS = Path(__file__).parents[2] / 'tools'
-sys.path.insert(0, str(TOOLS))
-import benchmark_control  # noqa: E402
-import benchmark_infer  # noqa: E402
-import benchmark_train  # noqa: E402
+benchmark_control = load_tool('benchmark_control.py')
+benchmark_infer = load_tool('benchmark_infer.py')
+benchmark_train = load_tool('benchmark_train.py')
 
 CONFIG = 'configs/clan_gta2city.py'
 

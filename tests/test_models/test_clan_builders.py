@@ -1,9 +1,17 @@
 """Tiny CLAN model configs shared by the model tests."""
+import pytest
 from mmengine.config import ConfigDict
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
+from mmseg_clan.models.decode_heads import CLANHead
+from mmseg_clan.models.segmentors import (
+    CountsAppliedUpdates,
+    NamesOptimizers,
+    RecordsTrainSteps,
+    TracksTrainProgress,
+)
 
 NUM_CLASSES = 19
 
@@ -92,3 +100,19 @@ def optim_wrapper_cfg(repeated: bool = False, amp: bool = False, lr_scale: float
             paramwise_cfg=generator_paramwise),
         discriminator=dict(type=wrapper_type,
                            optimizer=dict(type='Adam', lr=1e-4 * lr_scale, betas=(0.9, 0.99))))
+
+
+def test_a_head_without_the_clan_head_contract_is_refused():
+    assert isinstance(build_tiny_clan().decode_head, CLANHead)
+    with pytest.raises(TypeError, match='CLANHead .*got FCNHead'):
+        build_tiny_clan(decode_head=dict(type='FCNHead', in_channels=64, channels=8,
+                                         num_convs=1, num_classes=NUM_CLASSES))
+
+
+def test_clan_implements_what_the_hooks_need_and_a_plain_segmentor_does_not():
+    protocols = (TracksTrainProgress, NamesOptimizers, CountsAppliedUpdates, RecordsTrainSteps)
+    assert all(isinstance(build_tiny_clan(), protocol) for protocol in protocols)
+    cfg = dict(tiny_clan_cfg(), type='EncoderDecoder')
+    del cfg['discriminator']
+    plain = MODELS.build(cfg)
+    assert not any(isinstance(plain, protocol) for protocol in protocols)

@@ -100,9 +100,17 @@ def test_variants_by_config():
     assert 'loss_weight' not in log_vars and 'alignment_map_mean' not in log_vars
     with pytest.raises(ValueError, match='num_classes'):
         build_tiny_clan(discriminator=dict(type='FCDiscriminator', num_classes=16))
-    with pytest.raises(ValueError, match='discriminator'):
-        build_optim_wrapper(build_tiny_clan(discriminator=None, use_weight_loss=False),
-                            optim_wrapper_cfg())
+    with pytest.raises(ValueError, match='"discriminator" entry'):
+        build_optim_wrapper(build_tiny_clan(), dict(
+            constructor='CLANOptimWrapperConstructor',
+            generator=optim_wrapper_cfg()['generator']))
+
+
+def test_a_discriminator_entry_without_a_discriminator_is_dropped(log_output):
+    wrapper = build_optim_wrapper(build_tiny_clan(discriminator=None, use_weight_loss=False),
+                                  optim_wrapper_cfg())
+    assert list(wrapper.optim_wrappers) == ['generator']
+    assert 'optim_wrapper.discriminator is not built' in log_output()
 
 
 def test_missing_progress_is_a_clear_error():

@@ -1,15 +1,15 @@
 """tools/benchmark_control.py: the stock mmseg control (its run is tested via benchmark_gpu.sh)."""
 import json
 import os.path as osp
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
+from tests.tool_modules import load_tool
+
 REPO = Path(__file__).parents[2]
-sys.path.insert(0, str(REPO / 'tools'))
-import benchmark_control  # noqa: E402
+benchmark_control = load_tool('benchmark_control.py')
 
 
 def tiny_control_cfg() -> dict:

@@ -1,6 +1,5 @@
 """tools/benchmark_data.py at tiny sizes: the config's pipeline beside the official PIL loader."""
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +7,11 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
+from tests.tool_modules import load_tool
+
 REPO = Path(__file__).parents[2]
 CONFIG = REPO / 'configs' / 'clan_gta2city.py'
-sys.path.insert(0, str(REPO / 'tools'))
-import benchmark_data  # noqa: E402
+benchmark_data = load_tool('benchmark_data.py')
 
 
 def test_reports_pairs_per_s_and_workers_for_ours_and_the_official_loader(capsys):

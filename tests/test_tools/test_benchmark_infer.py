@@ -9,11 +9,11 @@ from mmengine.config import Config
 
 import mmseg_clan  # noqa: F401
 from tests.test_models.test_clan_builders import build_tiny_clan, tiny_clan_cfg
+from tests.tool_modules import load_tool
 
 REPO = Path(__file__).parents[2]
 TOOL = REPO / 'tools' / 'benchmark_infer.py'
-sys.path.insert(0, str(TOOL.parent))
-import benchmark_infer  # noqa: E402
+benchmark_infer = load_tool('benchmark_infer.py')
 
 
 def test_optimised_path_predicts_like_the_per_image_loop():

@@ -10,11 +10,11 @@ from mmengine.config import Config
 
 import mmseg_clan  # noqa: F401
 from tests.test_models.test_clan_builders import optim_wrapper_cfg, tiny_clan_cfg
+from tests.tool_modules import load_tool
 
 REPO = Path(__file__).parents[2]
 TOOL = REPO / 'tools' / 'benchmark_train.py'
-sys.path.insert(0, str(TOOL.parent))
-import benchmark_train  # noqa: E402
+benchmark_train = load_tool('benchmark_train.py')
 
 
 @pytest.fixture(scope='module')

@@ -1,6 +1,5 @@
 """tools/analysis/feature_alignment.py on tiny GTA5/Cityscapes data with the toy CLAN config."""
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,11 @@ from mmseg.registry import DATASETS, MODELS
 import mmseg_clan  # noqa: F401
 from mmseg_clan.evaluation import alignment_scores, cell_majority_labels, class_feature_stats
 from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta
+from tests.tool_modules import load_tool
 
 REPO = Path(__file__).parents[2]
 CONFIG = REPO / 'configs' / 'toy' / 'clan_r18-narrow_toy.py'
-sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-import feature_alignment  # noqa: E402
+feature_alignment = load_tool('analysis/feature_alignment.py')
 
 NUM_IMAGES = 2
 MIN_CELLS = 3

@@ -14,10 +14,10 @@ import pytest
 import mmseg_clan  # noqa: F401  (must precede mmseg)
 from mmseg_clan.analysis import paper_result, validations_from_scalars
 from tests.test_datasets.fake_datasets import make_fake_cityscapes, make_fake_gta
+from tests.tool_modules import load_tool
 
 REPO = Path(__file__).parents[2]
-sys.path.insert(0, str(REPO / 'tools' / 'analysis'))
-import summarize_runs  # noqa: E402
+summarize_runs = load_tool('analysis/summarize_runs.py')
 
 SOURCE_ONLY = 'configs/toy/source-only_r18-narrow_toy.py'
 ORACLE = 'configs/toy/oracle_r18-narrow_toy.py'

@@ -9,12 +9,11 @@ import pytest
 
 import mmseg_clan  # noqa: F401  (must precede mmseg)
 from mmseg_clan.toy.report import format_table, mechanism, summarise
+from tests.tool_modules import load_tool
 
 REPO_ROOT = Path(__file__).parents[2]
-sys.path.insert(0, str(REPO_ROOT / 'tools'))
-sys.path.insert(0, str(REPO_ROOT / 'tools' / 'analysis'))
-import summarize_runs  # noqa: E402
-import toy_benchmark  # noqa: E402
+summarize_runs = load_tool('analysis/summarize_runs.py')
+toy_benchmark = load_tool('toy_benchmark.py')
 
 # The oracle first: the feature analysis must still compare the source and target domains.
 METHODS = ('oracle', 'source-only', 'CLAN')

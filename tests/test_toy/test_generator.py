@@ -14,9 +14,9 @@ from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from PIL import Image
 
 import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
-from mmseg_clan.toy import benchmark as toy_writer
+from mmseg_clan.toy import data_writer as toy_writer
 from mmseg_clan.toy import random_class_shift
-from mmseg_clan.toy.benchmark import META_FILE, SHIFT_FILE, generate_toy_benchmark
+from mmseg_clan.toy.data_writer import META_FILE, SHIFT_FILE, generate_toy_benchmark
 from mmseg_clan.toy.geometry import clip_polygon
 from mmseg_clan.toy.labels import TRAIN_ID_NAMES
 from mmseg_clan.toy.styles import TARGET_CLASS_SHIFT

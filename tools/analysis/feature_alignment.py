@@ -24,6 +24,7 @@ from mmengine.registry import init_default_scope
 from torch import Tensor, nn
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
+from mmseg_clan.cli.tool_config import ConfigOptionsAction, load_tool_config
 from mmseg_clan.evaluation import (
     ClassFeatureStats,
     alignment_scores,
@@ -31,7 +32,6 @@ from mmseg_clan.evaluation import (
     class_feature_stats,
 )
 from mmseg_clan.utils import check_model_state_dict, checkpoint_state_dict, read_checkpoint
-from mmseg_clan.utils.tool_config import ConfigOptionsAction, load_tool_config
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402

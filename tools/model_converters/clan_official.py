@@ -9,7 +9,7 @@ Usage: python tools/model_converters/clan_official.py SRC DST
 import argparse
 from pathlib import Path
 
-from checkpoint_conversion import (
+from mmseg_clan.utils.checkpoint_conversion import (
     check_keys_and_shapes,
     fill_missing_batch_counters,
     load_state_dict_file,

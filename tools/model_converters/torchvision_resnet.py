@@ -12,7 +12,7 @@ Usage: python tools/model_converters/torchvision_resnet.py SRC DST
 import argparse
 from pathlib import Path
 
-from checkpoint_conversion import (
+from mmseg_clan.utils.checkpoint_conversion import (
     check_keys_and_shapes,
     load_state_dict_file,
     module_shapes,

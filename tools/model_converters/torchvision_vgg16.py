@@ -11,7 +11,7 @@ Usage: python tools/model_converters/torchvision_vgg16.py SRC DST
 import argparse
 from pathlib import Path
 
-from checkpoint_conversion import (
+from mmseg_clan.utils.checkpoint_conversion import (
     check_keys_and_shapes,
     load_state_dict_file,
     module_shapes,

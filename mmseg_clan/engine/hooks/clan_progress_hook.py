@@ -2,6 +2,7 @@
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
+from ...models.segmentors import TracksTrainProgress
 from ...utils import unwrap_model
 
 
@@ -13,7 +14,7 @@ class CLANProgressHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = unwrap_model(runner.model)
-        if not hasattr(model, 'set_train_progress'):
+        if not isinstance(model, TracksTrainProgress):
             raise TypeError(f'CLANProgressHook: model {type(model).__name__} has no '
                             'set_train_progress(iter, max_iters)')
         model.set_train_progress(runner.iter, runner.max_iters)

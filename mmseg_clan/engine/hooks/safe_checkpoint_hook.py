@@ -8,6 +8,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
+from ...models.segmentors import CountsAppliedUpdates
 from ...models.segmentors.nonfinite_guard import nonfinite_parameters
 from ...utils.atomic_file import (
     TEMP_SUFFIX,
@@ -89,7 +90,8 @@ class SafeCheckpointHook(CheckpointHook):
 
     def _no_update_yet(self, runner, what: str) -> bool:
         """True (with a warning) when the model says it has applied no optimiser update."""
-        if getattr(unwrap_model(runner.model), 'applied_updates', None) != 0:
+        model = unwrap_model(runner.model)
+        if not isinstance(model, CountsAppliedUpdates) or model.applied_updates != 0:
             return False
         runner.logger.warning(
             f'SafeCheckpointHook: {what} not saved: the model has applied no optimiser update '

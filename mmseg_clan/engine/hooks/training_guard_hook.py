@@ -5,6 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmseg.registry import HOOKS
 
+from ...models.segmentors import NamesOptimizers
 from ...utils import check_model_state_dict, checkpoint_state_dict, unwrap_model
 
 
@@ -34,9 +35,11 @@ class TrainingGuardHook(Hook):
         if len(set(counts.values())) != 1:
             raise ValueError('TrainingGuardHook: class counts differ: ' + ', '.join(
                 f'{name}={count}' for name, count in counts.items()))
-        wanted = getattr(model, 'optimizer_names', None)
+        if not isinstance(model, NamesOptimizers):
+            return
+        wanted = model.optimizer_names
         available = list(getattr(runner.optim_wrapper, 'optim_wrappers', {}))
-        if wanted is not None and sorted(wanted) != sorted(available):
+        if sorted(wanted) != sorted(available):
             raise ValueError(f'TrainingGuardHook: {type(model).__name__} trains with the '
                              f'optimiser wrappers {wanted}, optim_wrapper builds {available}; '
                              "use constructor='CLANOptimWrapperConstructor' with those entries")

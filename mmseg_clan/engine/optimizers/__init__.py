@@ -3,9 +3,5 @@ from .clan_optim_wrapper_constructor import (
                                              official_update_multiplicity,
 )
 from .repeated_sgd import RepeatedSGD
-from .warmup_poly_lr import WarmupPolyLR, WarmupPolyParamScheduler
 
-__all__ = [
-    'CLANOptimWrapperConstructor', 'RepeatedSGD', 'WarmupPolyLR', 'WarmupPolyParamScheduler',
-    'official_update_multiplicity'
-]
+__all__ = ['CLANOptimWrapperConstructor', 'RepeatedSGD', 'official_update_multiplicity']

@@ -45,7 +45,8 @@ def official_update_multiplicity(backbone: nn.Module) -> Dict[nn.Parameter, int]
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class CLANOptimWrapperConstructor:
-    """``OptimWrapperDict`` with ``generator`` (all but the discriminator) and ``discriminator``.
+    """``OptimWrapperDict`` with ``generator`` (all but the discriminator) and ``discriminator``
+    (a model without a discriminator, e.g. source-only, drops that entry with an INFO line).
 
     Each entry is an ``OptimWrapper`` config (``optimizer``, optional ``paramwise_cfg``) built by
     mmengine's default constructor. ``paramwise_cfg.official_repeated_backbone_updates=True``
@@ -67,10 +68,13 @@ class CLANOptimWrapperConstructor:
         model = unwrap_model(model)
         discriminator = getattr(model, 'discriminator', None)
         has_disc_cfg = 'discriminator' in self.optim_wrapper_cfg
-        if (discriminator is not None) != has_disc_cfg:
-            raise ValueError('CLANOptimWrapperConstructor: optim_wrapper.discriminator must be '
-                             'given exactly when the model has a discriminator (model has '
-                             f'{"one" if discriminator is not None else "none"})')
+        if discriminator is not None and not has_disc_cfg:
+            raise ValueError('CLANOptimWrapperConstructor: the model has a discriminator, so '
+                             'optim_wrapper needs a "discriminator" entry')
+        if discriminator is None and has_disc_cfg:
+            print_log('CLANOptimWrapperConstructor: the model has no discriminator; '
+                      'optim_wrapper.discriminator is not built', logger='current',
+                      level=logging.INFO)
         generator = nn.ModuleDict(
             {name: child for name, child in model.named_children() if name != 'discriminator'})
         wrappers = dict(generator=self._build_generator(generator, model))

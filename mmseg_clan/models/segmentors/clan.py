@@ -11,6 +11,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
+from ..decode_heads.clan_head import CLANHead
 from .batch_geometry import (
     SourceGeometry,
     TargetGeometry,
@@ -19,8 +20,9 @@ from .batch_geometry import (
     target_geometry,
 )
 from .clan_hyperparameters import check_clan_hyperparameters
-from .clan_schedule import adaptive_weighting_active, check_progress, damping
-from .clan_step import StepOutputs, TermBackward, forward_backward, set_requires_grad
+from .clan_schedule import StepSchedule, check_progress, step_schedule
+from .clan_step import Backward, NetworkPass, StepOutputs, TermBackward, backward_terms
+from .clan_weights import CLANWeights
 from .nonfinite_guard import NonFiniteGuard, NonFiniteLossError
 from .speed_options import apply_speed_options, channels_last_input
 from .step_record import StepRecord
@@ -34,17 +36,20 @@ class CLAN(EncoderDecoder):
     ``discriminator=None`` gives a source-only model. One training iteration::
 
      train_step(data, optim_wrapper)
-      |-> data_preprocessor(source), data_preprocessor(target)   # -> batch_geometry
-      |-> forward_backward                                       # clan_step, D frozen
-      |    |-> extract_feat(source) -> decode_head: z1_s, z2_s
-      |    |-> segmentation_step: FL(z1_s, y) + FL(z2_s, y)                  -> backward
+      |-> forward_backward(data): data_preprocessor(source, target)     # -> batch_geometry
+      |    -> forward_backward_on_features: step_schedule(weights, it, T)  # clan_schedule
+      |    -> backward_terms(head, D, weights, schedule, generator and D passes)  # clan_step
+      |    |-> (D frozen) extract_feat(source) -> decode_head: z1_s, z2_s
+      |    |-> segmentation_step: FL(z1_s, y) + FL(z2_s, y)       -> generator backward
       |    |-> extract_feat(target) -> decode_head -> upsample to the nominal size: z1_t, z2_t
       |    |-> adversarial_step: M = 1 - cos(p1, p2); D(softmax(z1_t + z2_t)):
-      |    |     lambda_adv * damping * mean((eps + lambda_local * M) * BCE(D, source)) -> backward
-      |    |-> weight_discrepancy_step: 2 * lambda_weight * damping * (cos(W1, W2) + 1) -> backward
+      |    |     lambda_adv * damping * mean((eps + lambda_local * M) * BCE(D, source))
+      |    |                                                      -> generator backward
+      |    |-> weight_discrepancy_step: 2 * lambda_weight * damping * (cos(W1, W2) + 1)
+      |    |                                                      -> generator backward
       |    |-> discriminator_step (D unfrozen, detached predictions):
       |            BCE(D(source), source) + mean((eps + lambda_local * M) * BCE(D(target), target))
-      |                                                                           -> backward
+      |                                                      -> discriminator backward
       |-> NonFiniteGuard.step_is_finite(terms, gradients)
       |-> generator step, discriminator step
 
@@ -82,20 +87,15 @@ class CLAN(EncoderDecoder):
         self._check_components(auxiliary_head, use_weight_loss)
         check_clan_hyperparameters(lambda_adv, lambda_weight, lambda_local, adaptive_eps,
                                    preheat_iters)
-        if discriminator is not None:
-            self.discriminator = MODELS.build(discriminator)
+        self.discriminator = None if discriminator is None else MODELS.build(discriminator)
+        if self.discriminator is not None:
             disc_classes = getattr(self.discriminator, 'num_classes', None)
             if disc_classes != self.decode_head.out_channels:
                 raise ValueError(
                     f'CLAN: discriminator.num_classes={disc_classes} must equal the decode '
                     f'head\'s out_channels={self.decode_head.out_channels}')
-        self.lambda_adv = lambda_adv
-        self.lambda_weight = lambda_weight
-        self.lambda_local = lambda_local
-        self.adaptive_eps = adaptive_eps
-        self.preheat_iters = preheat_iters
-        self.use_weight_loss = use_weight_loss
-        self.use_adaptive_weighting = use_adaptive_weighting
+        self.weights = CLANWeights(lambda_adv, lambda_weight, lambda_local, adaptive_eps,
+                                   preheat_iters, use_weight_loss, use_adaptive_weighting)
         self.nonfinite_guard = NonFiniteGuard(nonfinite_policy, max_consecutive_skips,
                                               max_total_skips)
         self.train_iter: int | None = None
@@ -110,11 +110,11 @@ class CLAN(EncoderDecoder):
         """Refuse configurations the CLAN training step cannot run."""
         if auxiliary_head is not None:
             raise ValueError('CLAN: auxiliary_head is not supported by the CLAN training step')
-        for method in ('classifier_losses', 'discrepancy_parameters', 'upsample'):
-            if not hasattr(self.decode_head, method):
-                raise TypeError(f'CLAN: decode_head must be a CLAN head with {method} (e.g. '
-                                f'DualASPPV2Head), got {type(self.decode_head).__name__}')
-        if use_weight_loss and getattr(self.decode_head, 'num_classifiers', 1) != 2:
+        if not isinstance(self.decode_head, CLANHead):
+            raise TypeError('CLAN: decode_head must be a CLANHead (num_classifiers, classifier_'
+                            'losses, upsample, discrepancy_parameters; e.g. DualASPPV2Head), got '
+                            f'{type(self.decode_head).__name__}')
+        if use_weight_loss and self.decode_head.num_classifiers != 2:
             raise ValueError('CLAN: use_weight_loss=True needs decode_head.num_classifiers=2')
         preprocessor = self.data_preprocessor
         if getattr(preprocessor, 'size', None) is None and getattr(
@@ -129,7 +129,7 @@ class CLAN(EncoderDecoder):
     @property
     def with_discriminator(self) -> bool:
         """Whether the model has a discriminator (adversarial training)."""
-        return getattr(self, 'discriminator', None) is not None
+        return self.discriminator is not None
 
     @property
     def optimizer_names(self) -> List[str]:
@@ -143,17 +143,18 @@ class CLAN(EncoderDecoder):
         self.max_iters = max_iters
 
     @property
-    def damping(self) -> float:
-        """1 - it / max_iters (official)."""
+    def schedule(self) -> StepSchedule:
+        """This iteration's damping, adaptive switch and loss factors."""
         self._check_progress()
-        return damping(self.train_iter, self.max_iters)
+        return step_schedule(self.weights, self.train_iter, self.max_iters)
 
-    @property
-    def adaptive_active(self) -> bool:
-        """Whether the alignment map weights the adversarial losses this iteration."""
-        self._check_progress()
-        return adaptive_weighting_active(self.train_iter, self.preheat_iters,
-                                         self.use_adaptive_weighting)
+    damping = property(lambda self: self.schedule.damping, doc='1 - it / max_iters (official).')
+    adaptive_active = property(lambda self: self.schedule.adaptive,
+                               doc='Whether M weights the adversarial losses this iteration.')
+    # the weights the official formulas name, read-only (set them through the constructor)
+    lambda_adv = property(lambda self: self.weights.lambda_adv)
+    lambda_local = property(lambda self: self.weights.lambda_local)
+    adaptive_eps = property(lambda self: self.weights.adaptive_eps)
 
     def _check_progress(self) -> None:
         if self.train_iter is None:
@@ -174,7 +175,8 @@ class CLAN(EncoderDecoder):
         wrappers = [optim_wrapper[name] for name in self.optimizer_names]
         backward = TermBackward(*wrappers)
         try:
-            outputs = self.forward_backward(data, backward, wrappers)
+            outputs = self.forward_backward(data, backward.generator, wrappers,
+                                            backward.discriminator)
         finally:
             self._record_next_step = False
         if self.nonfinite_guard.step_is_finite(backward.terms, wrappers, self.train_iter):
@@ -189,9 +191,11 @@ class CLAN(EncoderDecoder):
             return dict(nonfinite_skips=skips)
         return {**outputs.log_vars, 'nonfinite_skips': skips}
 
-    def forward_backward(self, data: dict, backward: TermBackward, wrappers: list) -> StepOutputs:
-        """Preprocess both domains and run the four terms' forward and backward passes; kept
-        in ``last_step`` when ``record_next_step()`` asked for it."""
+    def forward_backward(self, data: dict, backward: Backward, wrappers: list,
+                         discriminator_backward: Backward | None = None) -> StepOutputs:
+        """Preprocess both domains and run the four terms' forward and backward passes (D's
+        terms through ``discriminator_backward``, None: ``backward``) in the ``wrappers``'
+        contexts; kept in ``last_step`` when ``record_next_step()`` asked for it."""
         if not isinstance(data, dict) or 'source' not in data or (
                 self.with_discriminator and 'target' not in data):
             raise KeyError('CLAN.train_step expects data=dict(source=..., target=...) (target '
@@ -212,23 +216,26 @@ class CLAN(EncoderDecoder):
         geometry_of_source = source_geometry(source)
         outputs = self.forward_backward_on_features(
             lambda: self.extract_feat(source['inputs']), geometry_of_source,
-            target_features, geometry, backward, *contexts)
+            target_features, geometry, backward, *contexts,
+            discriminator_backward=discriminator_backward)
         if self._record_next_step:
             self.last_step = StepRecord(outputs, source, geometry_of_source.labels, target,
-                                        self.adaptive_eps, self.lambda_local)
+                                        self.weights.adaptive_eps, self.weights.lambda_local)
         return outputs
 
     def forward_backward_on_features(self, source_features, source: SourceGeometry,
-                                     target_features, target: TargetGeometry | None, backward,
-                                     generator_context=nullcontext,
-                                     discriminator_context=nullcontext) -> StepOutputs:
-        """:func:`~.clan_step.forward_backward` of this model on lazily computed features;
-        D is trainable again afterwards, also when a term fails."""
-        try:
-            return forward_backward(self, source_features, source, target_features, target,
-                                    backward, generator_context, discriminator_context)
-        finally:
-            set_requires_grad(getattr(self, 'discriminator', None), True)
+                                     target_features, target: TargetGeometry | None,
+                                     backward: Backward, generator_context=nullcontext,
+                                     discriminator_context=nullcontext,
+                                     discriminator_backward: Backward | None = None
+                                     ) -> StepOutputs:
+        """:func:`~.clan_step.backward_terms` of this model's head, D, weights and current
+        schedule on lazily computed features (D's terms through ``discriminator_backward``,
+        None: ``backward``)."""
+        return backward_terms(
+            self.decode_head, self.discriminator, self.weights, self.schedule, source_features,
+            source, target_features, target, NetworkPass(backward, generator_context),
+            NetworkPass(discriminator_backward or backward, discriminator_context))
 
     # ----------------------------------------------------------------- inference
     def predict(self, inputs: Tensor, data_samples: OptSampleList = None) -> SampleList:

@@ -1,4 +1,16 @@
 """CLAN's iteration schedule of its loss weights (official code), as pure functions."""
+from typing import NamedTuple
+
+from .clan_weights import CLANWeights
+
+
+class StepSchedule(NamedTuple):
+    """What the schedule sets for one iteration: damping, whether M weights the adversarial
+    losses, and the factors of the generator's adversarial and weight-discrepancy losses."""
+    damping: float
+    adaptive: bool
+    adversarial_factor: float
+    weight_factor: float
 
 
 def check_progress(train_iter: int, max_iters: int) -> None:
@@ -19,12 +31,14 @@ def adaptive_weighting_active(train_iter: int, preheat_iters: int, enabled: bool
     return enabled and train_iter > preheat_iters
 
 
-def weight_loss_factor(lambda_weight: float, train_iter: int, max_iters: int) -> float:
-    """Factor of cos(W1, W2) + 1 in the generator's loss: 2 * lambda_weight * damping, the
-    factor of the official code."""
-    return 2.0 * lambda_weight * damping(train_iter, max_iters)
-
-
-def adversarial_loss_factor(lambda_adv: float, train_iter: int, max_iters: int) -> float:
-    """Factor of the generator's adversarial loss: lambda_adv * damping (official)."""
-    return lambda_adv * damping(train_iter, max_iters)
+def step_schedule(weights: CLANWeights, train_iter: int, max_iters: int) -> StepSchedule:
+    """The schedule of iteration ``train_iter`` (0-based) of ``max_iters``: adversarial factor
+    lambda_adv * damping, weight factor 2 * lambda_weight * damping (both official)."""
+    check_progress(train_iter, max_iters)
+    scale = damping(train_iter, max_iters)
+    return StepSchedule(
+        damping=scale,
+        adaptive=adaptive_weighting_active(train_iter, weights.preheat_iters,
+                                           weights.use_adaptive_weighting),
+        adversarial_factor=weights.lambda_adv * scale,
+        weight_factor=2.0 * weights.lambda_weight * scale)

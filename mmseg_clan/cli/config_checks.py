@@ -7,20 +7,18 @@ from typing import Any, Iterable, List
 
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import FlexibleRunner, Runner
 
-# Top-level keys read by mmengine 0.10.7 (Runner.from_cfg / FlexibleRunner.from_cfg, and
-# Runner's own self.cfg.get) and by the tools (tools/train.py, tools/test.py, mmengine Config).
-RUNNER_KEYS = frozenset((
-    'model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'train_cfg',
-    'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler', 'val_evaluator',
-    'test_evaluator', 'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from', 'resume',
-    'launcher', 'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope',
-    'randomness', 'experiment_name', 'strategy', 'compile',
-    'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'activation_checkpointing',
-    'efficient_conv_bn_eval'))
+# Top-level keys the runners take (Runner / FlexibleRunner.__init__ arguments, as from_cfg
+# passes them) and those Runner reads with its own self.cfg.get, and the tools' keys.
+RUNNER_KEYS = frozenset(
+    set(inspect.signature(Runner.__init__).parameters)
+    | set(inspect.signature(FlexibleRunner.__init__).parameters)
+    | {'model_wrapper_cfg', 'sync_bn', 'find_unused_parameters', 'activation_checkpointing',
+       'efficient_conv_bn_eval'}) - {'self', 'cfg'}
 TOOL_KEYS = frozenset(('runner_type', 'tta_model', 'tta_pipeline', 'custom_imports'))
 KNOWN_TOP_LEVEL_KEYS = RUNNER_KEYS | TOOL_KEYS
-# A top-level key this close to a known one (difflib ratio and edit distance) is reported as a
+# A top-level key this close to a known one (difflib ratio and edit count) is reported as a
 # likely typo. `*_pipeline` helpers (train/val/test_pipeline) are the mmseg convention, exempt.
 TYPO_RATIO = 0.8
 TYPO_MAX_EDITS = 2
@@ -34,17 +32,12 @@ OPTIM_WRAPPER_EXTRA_KEYS = ('paramwise_cfg', 'constructor')  # read by the wrapp
 DATALOADER_EXTRA_KEYS = ('num_batch_per_epoch', )  # mmengine Runner.build_dataloader
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance (insertions, deletions, substitutions, swaps)."""
-    rows = [list(range(len(b) + 1))]
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb)))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], rows[-2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
+def edit_count(a: str, b: str) -> int:
+    """Characters inserted, deleted or replaced to turn ``a`` into ``b`` along difflib's
+    matching blocks (a swap of two neighbours counts 2)."""
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in
+               difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+               if tag != 'equal')
 
 
 def nearest(key: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -58,7 +51,7 @@ def likely_typo(key: str, candidates: Iterable[str]) -> str | None:
     if key in KNOWN_TOP_LEVEL_KEYS or key.startswith('_') or key.endswith(HELPER_SUFFIXES):
         return None
     match = nearest(key, candidates, TYPO_RATIO)
-    return match if match is not None and edit_distance(key, match) <= TYPO_MAX_EDITS else None
+    return match if match is not None and edit_count(key, match) <= TYPO_MAX_EDITS else None
 
 
 def warn_top_level_typos(cfg: Config) -> List[str]:

@@ -1,11 +1,11 @@
-"""Shared checks for the weight converters: safe loading, key/shape validation, saving."""
+"""Checks shared by the weight converters (tools/model_converters): safe loading, key/shape
+validation, saving."""
 from pathlib import Path
 from typing import Dict, Mapping, Tuple
 
 import torch
 
-import mmseg_clan  # noqa: F401  (safe-loading allow-list)
-from mmseg_clan.utils.checkpoint import (  # noqa: F401  (module_shapes: used by the converters)
+from .checkpoint import (  # noqa: F401  (module_shapes: used by the converters)
     checkpoint_state_dict,
     module_shapes,
     read_checkpoint,

@@ -1,6 +1,7 @@
 """Writing the toy benchmark: pretraining corpus and source in the GTA5 layout, target in the
 Cityscapes layout, with the class-shift design and a checksum of every file next to the data."""
 import hashlib
+import io
 import json
 import os
 import os.path as osp
@@ -13,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from mmseg_clan.datasets.conversion.common import run_parallel, write_png_atomically
+from mmseg_clan.utils.atomic_file import write_bytes_atomically
 
 from .labels import NUM_CLASSES, TRAIN_ID_NAMES, label_id_palette, to_train_ids
 from .render import cityscapes_polygons_json, label_id_map, render_image
@@ -51,15 +53,15 @@ def sample_files(split: str, index: int) -> List[str]:
 
 
 def _write_palette_png(path: str, label_ids: np.ndarray) -> None:
-    """GTA5-style palette label PNG (indices = label ids), written through a temporary name.
+    """GTA5-style palette label PNG (indices = label ids), written atomically.
 
     cv2 (``write_png_atomically``) cannot write palette PNGs, hence PIL here.
     """
     labels = Image.fromarray(label_ids, 'L')
     labels.putpalette(label_id_palette())  # 'L' -> 'P', pixel values stay the label ids
-    tmp_path = f'{path[:-len(".png")]}.tmp{os.getpid()}.png'
-    labels.save(tmp_path)
-    os.replace(tmp_path, path)
+    encoded = io.BytesIO()
+    labels.save(encoded, format='PNG')
+    write_bytes_atomically(path, encoded.getvalue())
 
 
 def class_statistics(label_ids: np.ndarray, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
