@@ -1,13 +1,17 @@
 """mmseg-clan: CLAN unsupervised domain adaptation as an MMSegmentation 1.x plugin.
 
-Importing this package makes mmseg importable without compiled mmcv, allows
-mmengine checkpoints in safe loading, and registers every component in
-mmseg's registries.
+Importing this package checks that mmseg, mmengine and mmcv come from a supported line
+(upstream OpenMMLab or OneDL), makes mmseg importable without compiled mmcv, allows mmengine
+checkpoints in safe loading and keeps mmengine's own loading safe, and registers every component
+in mmseg's registries.
 """
-from .utils import install_mmcv_ops_fallback, register_mmengine_safe_globals
+from .utils import (check_openmmlab_line, enforce_strict_mmengine_loading,
+                    install_mmcv_ops_fallback, register_mmengine_safe_globals)
 
+check_openmmlab_line()
 install_mmcv_ops_fallback()
 register_mmengine_safe_globals()
+enforce_strict_mmengine_loading()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers components)
 
