@@ -5,8 +5,12 @@ Importing this package checks that mmseg, mmengine and mmcv come from a supporte
 checkpoints in safe loading and keeps mmengine's own loading safe, and registers every component
 in mmseg's registries.
 """
-from .utils import (check_openmmlab_line, enforce_strict_mmengine_loading,
-                    install_mmcv_ops_fallback, register_mmengine_safe_globals)
+from .utils import (
+                    check_openmmlab_line,
+                    enforce_strict_mmengine_loading,
+                    install_mmcv_ops_fallback,
+                    register_mmengine_safe_globals,
+)
 
 check_openmmlab_line()
 install_mmcv_ops_fallback()
