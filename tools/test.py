@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 import mmseg_clan  # noqa: F401  (must precede mmseg: installs the mmcv.ops fallback)
-from mmseg_clan.utils import prepare_checkpoint_start
+from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
 from mmseg_clan.utils.tool_config import ConfigOptionsAction, describe_dataset, load_tool_config
 
 
@@ -71,6 +71,7 @@ def main() -> None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
+    init_cpu_distributed(cfg, args.launcher)  # gloo on CPU-only hosts (mmengine needs CUDA)
     runner = Runner.from_cfg(cfg)
     print_log(f'testing on {describe_dataset(runner.test_loop.dataloader.dataset)}',
               logger='current')

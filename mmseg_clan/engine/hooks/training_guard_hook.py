@@ -42,11 +42,13 @@ class TrainingGuardHook(Hook):
         if classes is None:
             raise ValueError(f'TrainingGuardHook: the training dataset {type(dataset).__name__} '
                              "has no metainfo['classes']")
+        # MMSeparateDistributedDataParallel wraps each submodule of the model
+        head = unwrap_model(model.decode_head)
         counts = {f'dataset {type(dataset).__name__} classes': len(classes),
-                  'decode_head.num_classes': model.decode_head.num_classes}
+                  'decode_head.num_classes': head.num_classes}
         if getattr(model, 'discriminator', None) is not None:
-            counts['discriminator.num_classes'] = model.discriminator.num_classes
-        ignore = {'decode_head.ignore_index': model.decode_head.ignore_index}
+            counts['discriminator.num_classes'] = unwrap_model(model.discriminator).num_classes
+        ignore = {'decode_head.ignore_index': head.ignore_index}
         for name, loader in label_loaders(dataset):
             counts[f'{name}.num_classes'] = loader.num_classes
             ignore[f'{name}.ignore_index'] = loader.ignore_index
