@@ -1,4 +1,4 @@
-from .display import display_images
+from .display import converts_channels, display_images
 from .logit_fusion import fuse_logits
 
-__all__ = ['display_images', 'fuse_logits']
+__all__ = ['converts_channels', 'display_images', 'fuse_logits']
