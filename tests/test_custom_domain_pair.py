@@ -1,5 +1,6 @@
-"""The custom-pair template (configs/custom) on two generated datasets in mmseg's layout with 7
-classes and an ignore index: one training iteration with the UDA panel, then a test pass."""
+"""The custom-pair configs (configs/custom) on two generated datasets in mmseg's layout with 7
+classes and an ignore index: one training iteration (with the UDA panel for CLAN), then a test
+pass; the source-only and oracle bounds likewise."""
 import json
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from tests.test_configs import tiny_run_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO_ROOT / 'configs' / 'custom' / 'clan_r101_custom-pair.py'
+BOUNDS = [REPO_ROOT / 'configs' / 'custom' / f'{name}_r101_custom-pair.py'
+          for name in ('source-only', 'oracle')]
 IGNORE_INDEX = 255
 SIZE = (128, 64)  # (w, h)
 
@@ -38,15 +41,16 @@ def pair_roots(tmp_path_factory) -> tuple:
     classes = Config.fromfile(str(TEMPLATE)).classes
     root = tmp_path_factory.mktemp('pair')
     write_pair_split(root / 'source', 'train', len(classes), 0, labels=True)
-    write_pair_split(root / 'target', 'train', len(classes), 1, labels=False)
+    write_pair_split(root / 'target', 'train', len(classes), 1, labels=True)  # for the oracle
     write_pair_split(root / 'target', 'val', len(classes), 2, labels=True)
     return root / 'source', root / 'target'
 
 
-def pair_config(pair_roots: tuple, work_dir: Path) -> Config:
+def pair_config(pair_roots: tuple, work_dir: Path, config: Path = TEMPLATE) -> Config:
     source_root, target_root = pair_roots
-    cfg = tiny_run_config(TEMPLATE, dict(cityscapes=str(target_root)), work_dir)
-    cfg.train_dataloader.dataset.source.data_root = str(source_root)
+    cfg = tiny_run_config(config, dict(cityscapes=str(target_root)), work_dir)
+    if 'oracle' not in config.stem:  # the oracle trains on the target's labelled train split
+        cfg.train_dataloader.dataset.source.data_root = str(source_root)
     return cfg
 
 
@@ -84,3 +88,15 @@ def test_a_label_loader_left_at_19_classes_is_refused_before_training(pair_roots
     with pytest.raises(ValueError, match=r'class counts differ: .*source.pipeline\[1\]'
                                          r'.num_classes=19'):
         Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.parametrize('config', BOUNDS, ids=lambda p: p.stem)
+def test_bounds_train_on_their_domain_and_test(pair_roots, tmp_path, config):
+    cfg = pair_config(pair_roots, tmp_path, config)
+    source = cfg.train_dataloader.dataset.source
+    expected_root = pair_roots[1] if 'oracle' in config.stem else pair_roots[0]
+    assert Path(source.data_root) == expected_root
+    assert cfg.train_dataloader.dataset.target is None and cfg.model.discriminator is None
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert 0.0 <= runner.test()['mIoU'] <= 100.0
