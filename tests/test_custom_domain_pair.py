@@ -1,12 +1,14 @@
 """The custom-pair configs (configs/custom) on two generated datasets in mmseg's layout with 7
 classes and an ignore index: one training iteration (with the UDA panel for CLAN), then a test
 pass; the source-only and oracle bounds likewise."""
+import importlib.util
 import json
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -80,6 +82,17 @@ def test_template_trains_tests_and_draws_the_panel_with_its_own_classes(pair_roo
     metrics = runner.test()
     assert metrics['num_classes_present'] <= 7
     assert 0.0 <= metrics['mIoU'] <= 100.0
+
+    # the image demo on a checkpoint without meta: class names and palette from the config
+    cfg.dump(str(tmp_path / 'pair.py'))
+    torch.save({'state_dict': runner.model.state_dict()}, tmp_path / 'weights.pth')
+    spec = importlib.util.spec_from_file_location('image_demo', REPO_ROOT / 'demo' /
+                                                  'image_demo.py')
+    image_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(image_demo)
+    model = image_demo.load_model(str(tmp_path / 'pair.py'), str(tmp_path / 'weights.pth'), 'cpu')
+    assert tuple(model.dataset_meta['classes']) == tuple(classes)
+    assert [list(c) for c in model.dataset_meta['palette']] == cfg.palette
 
 
 def test_a_label_loader_left_at_19_classes_is_refused_before_training(pair_roots, tmp_path):
