@@ -51,6 +51,8 @@ def pair_roots(tmp_path_factory) -> tuple:
 def pair_config(pair_roots: tuple, work_dir: Path, config: Path = TEMPLATE) -> Config:
     source_root, target_root = pair_roots
     cfg = tiny_run_config(config, dict(cityscapes=str(target_root)), work_dir)
+    # a visualizer instance of this name from an earlier test would keep writing to its own dir
+    cfg.visualizer.name = f'visualizer_{work_dir.name}'
     if 'oracle' not in config.stem:  # the oracle trains on the target's labelled train split
         cfg.train_dataloader.dataset.source.data_root = str(source_root)
     return cfg
