@@ -46,10 +46,12 @@ def load_model(config: str, checkpoint_file: str, device: str):
                                          allowed_missing_prefixes=('discriminator.', ))
     model.dataset_meta = checkpoint.get('meta', {}).get('dataset_meta')
     if model.dataset_meta is None:
-        dataset_type = model.cfg.test_dataloader.dataset.type
+        dataset = model.cfg.test_dataloader.dataset
         print(f'warning: {checkpoint_file} has no meta.dataset_meta; using the class names and '
-              f'palette of the config\'s test dataset {dataset_type}')
-        model.dataset_meta = DATASETS.get(dataset_type).METAINFO
+              f'palette of the config\'s test dataset {dataset.type}')
+        # a BaseSegDataset of the user's own takes them from the config's metainfo
+        model.dataset_meta = dict(DATASETS.get(dataset.type).METAINFO,
+                                  **(dataset.get('metainfo') or {}))
     return model
 
 

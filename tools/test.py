@@ -13,7 +13,7 @@ from mmseg_clan.cli.tool_config import (
     load_tool_config,
     require_checkpoint_check,
 )
-from mmseg_clan.utils import prepare_checkpoint_start
+from mmseg_clan.utils import init_cpu_distributed, prepare_checkpoint_start
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,6 +77,7 @@ def main() -> None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
 
+    init_cpu_distributed(cfg, args.launcher)  # gloo on CPU-only hosts (mmengine needs CUDA)
     runner = Runner.from_cfg(cfg)
     print_log(f'testing on {describe_dataset(runner.test_loop.dataloader.dataset)}',
               logger='current')

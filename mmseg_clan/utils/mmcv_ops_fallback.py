@@ -1,9 +1,11 @@
-"""Pure-PyTorch stand-in for ``mmcv.ops`` when only mmcv-lite is installed.
+"""Pure-PyTorch stand-in for ``mmcv.ops`` when mmcv has no compiled ops.
 
 mmsegmentation 1.2.2 imports compiled ``mmcv.ops`` at module level in a few
 places. With mmcv-lite those imports fail, so this module installs a
 replacement ``mmcv.ops`` that implements the pure-PyTorch ops and raises a
-clear error for the ones that need compiled kernels.
+clear error for the ones that need compiled kernels. onedl-mmsegmentation
+guards those imports itself, but onedl-mmcv built without ops has the same
+gap (``mmcv._ext`` missing), so the replacement is installed there too.
 """
 import importlib
 import sys
@@ -38,11 +40,11 @@ def _unavailable_op(name: str) -> type:
 
     def fail(*args, **kwargs):
         raise CompiledOpUnavailableError(
-            f'mmcv.ops.{name} needs the compiled mmcv extension, but only '
-            'mmcv-lite is installed. Install full mmcv instead, e.g. '
-            '`pip uninstall -y mmcv-lite && pip install "mmcv>=2.0.0,<2.2.0" '
-            '-f https://download.openmmlab.com/mmcv/dist/<cuda>/<torch>/index.html` '
-            '(see the mmcv installation guide).')
+            f'mmcv.ops.{name} needs the compiled mmcv extension, which this mmcv lacks '
+            '(mmcv-lite, or onedl-mmcv built without ops). Upstream line: install full mmcv '
+            'instead, e.g. `pip uninstall -y mmcv-lite && pip install "mmcv>=2.0.0,<2.2.0" '
+            '-f https://download.openmmlab.com/mmcv/dist/<cuda>/<torch>/index.html`; OneDL '
+            'line: build onedl-mmcv with its ops (README, "Supported OpenMMLab lines").')
 
     return type(name, (), {'__init__': fail, '__doc__': f'Unavailable compiled op {name}.'})
 

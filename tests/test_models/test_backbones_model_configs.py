@@ -7,6 +7,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_clan  # noqa: F401  (installs the mmcv.ops fallback before mmseg.models)
+from mmseg_clan.models.utils import converts_channels, display_images
 
 MODEL_CONFIGS = Path(__file__).parents[2] / 'configs' / '_base_' / 'models'
 
@@ -42,4 +43,18 @@ def test_r101_config_is_the_faithful_backbone():
                or n.startswith('bn1'))
     assert model.data_preprocessor.mean.flatten().tolist() == pytest.approx(
         [104.00698793, 116.66876762, 122.67891434])
-    assert not model.data_preprocessor.channel_conversion
+    assert not converts_channels(model.data_preprocessor)
+
+
+@pytest.mark.parametrize('bgr_to_rgb', [False, True])
+def test_display_images_undo_the_preprocessor_on_either_mmseg_line(bgr_to_rgb):
+    from mmseg.models import SegDataPreProcessor  # after mmseg_clan: the mmcv.ops fallback
+    from mmseg.structures import SegDataSample
+    preprocessor = SegDataPreProcessor(mean=[10.0, 20.0, 30.0], std=[2.0, 2.0, 2.0],
+                                       bgr_to_rgb=bgr_to_rgb)
+    assert converts_channels(preprocessor) == bgr_to_rgb
+    bgr = torch.randint(0, 256, (3, 4, 5), dtype=torch.uint8)  # as mmseg loads images
+    sample = SegDataSample(metainfo=dict(img_shape=(4, 5)))
+    inputs = preprocessor(dict(inputs=[bgr], data_samples=[sample]))['inputs']
+    (image, ) = display_images(inputs, [sample], preprocessor)
+    assert torch.equal(image, bgr.flip(0).permute(1, 2, 0))  # RGB for display

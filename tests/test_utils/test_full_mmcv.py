@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from mmseg_clan.utils.openmmlab_line import UPSTREAM, check_openmmlab_line
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WHEELS = REPO_ROOT.parent / 'shared' / 'wheels'
 WHEEL_ABI = ((3, 11), '2.13.0+cpu')
@@ -24,6 +26,8 @@ def find_wheel() -> Path | None:
 
 @pytest.fixture(scope='session')
 def full_mmcv_path(tmp_path_factory) -> Path:
+    if check_openmmlab_line() is not UPSTREAM:
+        pytest.skip('mmcv 2.1 belongs to the upstream line; this environment has the OneDL line')
     wheel = find_wheel()
     if wheel is None:
         pytest.skip(f'no prebuilt full-mmcv wheel in {WHEELS}')

@@ -18,7 +18,8 @@ class CheckedLoadAnnotations(LoadAnnotations):
     the size of the original image (``ori_shape``, when an image was loaded before it).
 
     Args:
-        num_classes (int): number of classes of the dataset; 19 Cityscapes train ids (mmseg's
+        num_classes (int): number of classes of the dataset (checked against the model by
+            TrainingGuardHook); 19 Cityscapes train ids (mmseg's
             CityscapesDataset classes) in every shipped config.
         ignore_index (int): the ignore id; 255 as in mmseg and the CLAN reference.
         **kwargs: LoadAnnotations arguments.

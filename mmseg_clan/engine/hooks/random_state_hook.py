@@ -50,6 +50,16 @@ class _RestoreAfterSkip:
             self.skip -= 1
         return next(self.iterator)
 
+    def skip_iter(self, num_iters: int) -> None:
+        """onedl-mmengine's resume call: replay ``num_iters`` batches as mmengine 0.10.7 does.
+
+        onedl-mmengine would fast-forward the sampler without loading the batches, but the
+        datasets' per-item draws (UDADataset's visit counts) then differ from the interrupted
+        run's; replaying keeps a resumed run identical to an uninterrupted one on both lines.
+        """
+        for _ in range(num_iters):
+            next(self)
+
 
 @HOOKS.register_module()
 class RandomStateHook(Hook):
