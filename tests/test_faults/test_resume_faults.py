@@ -114,7 +114,7 @@ def test_a_folder_or_device_given_as_checkpoint_is_named_as_such(tmp_path):
 
 
 def test_a_work_dir_that_is_a_file_is_named_as_such(tmp_path):
-    from mmseg_clan.utils.tool_config import load_tool_config
+    from mmseg_clan.cli.tool_config import load_tool_config
     from tests.test_faults.test_checkpoint_faults import TOY_CLAN
     (tmp_path / 'work').write_text('')
     with pytest.raises(NotADirectoryError, match=f'work dir {tmp_path / "work"} is a file, not a '

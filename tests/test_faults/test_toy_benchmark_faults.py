@@ -6,14 +6,22 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from mmseg_clan.toy.interruptible_runs import InterruptibleRuns, RunsInterrupted
+from tests.tool_modules import load_tool
 
-sys.path.insert(0, str(Path(__file__).parents[2] / 'tools'))
-import toy_benchmark  # noqa: E402
+toy_benchmark = load_tool('toy_benchmark.py')
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_raises_keyboard_interrupt():
+    """Python's own SIGINT handler, also where the test runner was started with SIGINT ignored
+    (a background job, as CI may start it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def sleeper(runs: InterruptibleRuns, seconds: float):

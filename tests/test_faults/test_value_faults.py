@@ -33,7 +33,7 @@ def test_clan_hyperparameters_at_their_bounds_build():
     """The failing case: zeros are in range."""
     model = build_tiny_clan(lambda_adv=0.0, lambda_weight=0, lambda_local=0.0, adaptive_eps=0.0,
                             preheat_iters=0)
-    assert model.preheat_iters == 0
+    assert model.weights.preheat_iters == 0
 
 
 def runner_cfg(**train_cfg) -> Config:
