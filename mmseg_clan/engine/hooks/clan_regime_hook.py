@@ -1,16 +1,15 @@
 """Hook that logs CLAN's regime statistics (cos(W1, W2), M, D's BCE) from the training step."""
 from typing import Sequence
 
-from mmengine.hooks import Hook, LoggerHook
+from mmengine.hooks import LoggerHook
 from mmseg.registry import HOOKS
 
 from ...evaluation.regime_statistics import DEFAULT_QUANTILES, step_regime_statistics
-from ...models.segmentors import RecordsTrainSteps
-from ...utils import unwrap_model
+from .recorded_step_hook import RecordedStepHook
 
 
 @HOOKS.register_module()
-class CLANRegimeHook(Hook):
+class CLANRegimeHook(RecordedStepHook):
     """Every ``interval`` iterations (None: the logger's), logs ``regime/*`` scalars computed
     from that step's own detached outputs, to the text log and every visualizer backend.
 
@@ -29,26 +28,15 @@ class CLANRegimeHook(Hook):
         self.quantiles = tuple(quantiles)
 
     def before_train(self, runner) -> None:
-        model = unwrap_model(runner.model)
-        if not isinstance(model, RecordsTrainSteps):
-            raise TypeError(f'CLANRegimeHook: model {type(model).__name__} does not record '
-                            'its training steps (record_next_step, last_step; use CLAN)')
+        super().before_train(runner)
         if self.interval is None:
             loggers = [hook for hook in runner.hooks if isinstance(hook, LoggerHook)]
             self.interval = loggers[0].interval if loggers else 50  # mmengine's default
 
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        """Ask the model to keep this iteration's step outputs."""
-        if self.every_n_train_iters(runner, self.interval):
-            unwrap_model(runner.model).record_next_step()
-
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if not self.every_n_train_iters(runner, self.interval):
-            return
-        record = unwrap_model(runner.model).last_step
+        record = self.recorded_step(runner)
         if record is None:
-            raise RuntimeError(f'CLANRegimeHook: the model kept no step outputs at iteration '
-                               f'{runner.iter + 1}')
+            return
         for key, value in step_regime_statistics(record.outputs, record.adaptive_eps,
                                                  record.lambda_local, self.quantiles).items():
             runner.message_hub.update_scalar(f'train/{key}', value)

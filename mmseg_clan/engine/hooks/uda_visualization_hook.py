@@ -5,13 +5,13 @@ from typing import Dict, List, Sequence
 import cv2
 import numpy as np
 import torch
-from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmseg.registry import HOOKS
 from torch import Tensor
 
-from ...models.segmentors import RecordsTrainSteps, step_debug_maps
+from ...models.segmentors import step_debug_maps
 from ...utils import unwrap_model
+from .recorded_step_hook import RecordedStepHook
 
 SCALAR_PREFIX = 'alignment/M_'
 IMAGE_NAME = 'uda_debug'
@@ -81,7 +81,7 @@ def compose_panel(samples: List[Dict[str, Tensor]], palette: Sequence[Sequence[i
 
 
 @HOOKS.register_module()
-class UDAVisualizationHook(Hook):
+class UDAVisualizationHook(RecordedStepHook):
     """Every ``interval`` iterations, writes a debug panel of the iteration's UDA batch through
     the runner's visualizer backends and logs the per-class mean alignment map M on the target.
 
@@ -109,11 +109,7 @@ class UDAVisualizationHook(Hook):
         self.classes: List[str] = []
 
     def before_train(self, runner) -> None:
-        model = unwrap_model(runner.model)
-        if not isinstance(model, RecordsTrainSteps):
-            raise TypeError(f'UDAVisualizationHook: model {type(model).__name__} does not '
-                            'record its training steps (record_next_step, last_step; use the '
-                            'CLAN segmentor)')
+        super().before_train(runner)
         metainfo = getattr(runner.train_dataloader.dataset, 'metainfo', None) or {}
         for key in ('classes', ) + (('palette', ) if self.palette is None else ()):
             if not metainfo.get(key):
@@ -128,19 +124,11 @@ class UDAVisualizationHook(Hook):
             raise ValueError(f'UDAVisualizationHook: the palette has {len(self.palette)} '
                              f'colours for {len(self.classes)} classes')
 
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        """Ask the model to keep this iteration's step outputs."""
-        if self.every_n_train_iters(runner, self.interval):
-            unwrap_model(runner.model).record_next_step()
-
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if not self.every_n_train_iters(runner, self.interval):
+        record = self.recorded_step(runner)
+        if record is None:
             return
-        model = unwrap_model(runner.model)
-        if model.last_step is None:
-            raise RuntimeError(f'UDAVisualizationHook: the model kept no step outputs at '
-                               f'iteration {runner.iter + 1}')
-        samples = step_debug_maps(model.last_step, model.data_preprocessor)
+        samples = step_debug_maps(record, unwrap_model(runner.model).data_preprocessor)
         step = runner.iter + 1
         runner.visualizer.add_image(
             IMAGE_NAME, compose_panel(samples[:self.max_samples], self.palette,
